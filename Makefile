@@ -1,0 +1,72 @@
+# HO Clinic. `make run` serves the site with demo data; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+# Local runs are production settings over plain HTTP, with emails printed to the console and
+# a secret key kept in .secret-key (made on first run, never committed).
+LOCAL_ENV = HTTPS=0 \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
+	CLINIC_SITE_URL=$${CLINIC_SITE_URL:-http://$(HOST):$(PORT)} \
+	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret-key)}
+
+.PHONY: help venv install install-dev run serve test lint format migrate demo clean
+
+help:
+	@echo "make run    serve http://$(HOST):$(PORT)/ on SQLite with demo data"
+	@echo "make test   install test dependencies and run every test"
+	@echo "make serve  gunicorn with production-like settings"
+	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+venv install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+.secret-key:
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+migrate: $(VENV)/.installed .secret-key
+	$(LOCAL_ENV) $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(LOCAL_ENV) $(BIN)/python manage.py load_demo_data
+
+run: demo
+	@echo "Serving http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/admin/, user admin)"
+	$(LOCAL_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+serve: demo
+	$(LOCAL_ENV) STATIC_MANIFEST=1 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(LOCAL_ENV) STATIC_MANIFEST=1 $(BIN)/gunicorn clinic.wsgi \
+		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile - --log-file -
+
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY=lint DEBUG=0 $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3*

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from clinic import views
+from clinic.sitemaps import sitemaps
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("info/", include("info.urls")),
+    path("book/", include("booking.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
+]
+
+handler500 = "clinic.views.server_error"
+
+admin.site.site_header = f"{settings.CLINIC_NAME}: staff"
+admin.site.site_title = settings.CLINIC_NAME
+admin.site.index_title = "Schedule, bookings and content"

@@ -1,0 +1,64 @@
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_safe
+
+from clinic.context_processors import clinic as clinic_context
+from info.models import Page
+
+logger = logging.getLogger(__name__)
+
+
+@require_safe
+def home(request):
+    pages = Page.objects.published().only("title", "slug", "summary")
+    return render(request, "home.html", {"pages": pages})
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        logger.error("Health check: database unavailable (%s)", type(exc).__name__)
+        return JsonResponse({"status": "error", "reason": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /book/manage/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+def server_error(request):
+    """Render 500.html without touching the database, which may be why we are here."""
+    try:
+        template = loader.get_template("500.html")
+        body = template.render({"clinic": clinic_context(request)["clinic"], "request": request})
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        logger.exception("Rendering 500.html failed")
+        body = (
+            "<!doctype html><title>Server error</title><h1>Sorry, something went wrong</h1>"
+            f"<p>Please try again, or call {settings.CLINIC_PHONE}.</p>"
+        )
+    return HttpResponseServerError(body)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)
