@@ -61,7 +61,7 @@ if not SECRET_KEY:
             "value (for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
             "or set DEBUG=1 for local development."
         )
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105 - DEBUG only
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -287,3 +287,10 @@ CLINIC_PHONE = env_str("CLINIC_PHONE", "+1 555-0100")
 CLINIC_EMAIL = env_str("CLINIC_EMAIL", "appointments@example.org")
 CLINIC_EMERGENCY_NUMBER = env_str("CLINIC_EMERGENCY_NUMBER", "911")
 CLINIC_SITE_URL = env_str("CLINIC_SITE_URL", "http://127.0.0.1:8000")
+
+# --- Booking ------------------------------------------------------------------------------
+
+BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24)
+BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 90)
+BOOKING_CHANGE_CUTOFF_HOURS = env_int("BOOKING_CHANGE_CUTOFF_HOURS", 24)
+REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)

@@ -1,0 +1,86 @@
+"""Settings are read from the environment; production refuses to start without its secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_settings(env_overrides, code="from django.conf import settings; print(settings.DEBUG)", unset=()):
+    removed = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "CLINIC_TIME_ZONE", *unset}
+    env = {key: value for key, value in os.environ.items() if key not in removed}
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_refuse_to_start_without_secret_key():
+    result = run_settings({"DEBUG": "0"})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_settings_start_without_secret_key():
+    result = run_settings({"DEBUG": "1"})
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == "True"
+
+
+def test_debug_is_off_unless_set():
+    result = run_settings({"SECRET_KEY": "x" * 50})
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == "False"
+
+
+def test_invalid_boolean_is_a_clear_error():
+    result = run_settings({"DEBUG": "maybe"})
+
+    assert result.returncode != 0
+    assert "DEBUG must be one of 1/0, true/false, yes/no, on/off; got 'maybe'." in result.stderr
+
+
+def test_production_defaults_are_secure():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
+        "s.TIME_ZONE, s.DATABASES['default']['ENGINE'], s.DATABASES['default']['OPTIONS']['transaction_mode'])"
+    )
+
+    result = run_settings({"SECRET_KEY": "x" * 50}, code=code, unset=("HTTPS",))
+
+    assert result.stdout.strip() == (
+        "True True True 31536000 America/New_York django.db.backends.sqlite3 IMMEDIATE"
+    ), result.stderr
+
+
+def test_database_url_selects_postgresql():
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])"
+    )
+
+    result = run_settings({"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://u@db.example:5432/clinic"}, code=code)
+
+    assert result.stdout.strip() == "django.db.backends.postgresql clinic db.example"
+
+
+def test_clinic_time_zone_and_cache_url_are_read_from_the_environment():
+    code = "from django.conf import settings as s; print(s.TIME_ZONE, s.CACHES['default']['BACKEND'])"
+
+    result = run_settings(
+        {"SECRET_KEY": "x" * 50, "CLINIC_TIME_ZONE": "Europe/London", "CACHE_URL": "redis://127.0.0.1:6379/1"},
+        code=code,
+    )
+
+    assert result.stdout.strip() == "Europe/London django.core.cache.backends.redis.RedisCache"

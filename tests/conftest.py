@@ -1,0 +1,31 @@
+import pytest
+
+from info.models import Page
+
+
+@pytest.fixture
+def make_page(db):
+    """Create an information page; published unless told otherwise."""
+    counter = iter(range(1000, 100000))
+
+    def make(**fields):
+        number = next(counter)
+        defaults = {
+            "title": f"Page {number}",
+            "slug": f"page-{number}",
+            "summary": f"Summary of page {number}.",
+            "body": f"Body of page {number}.",
+            "order": number,
+            "published": True,
+        }
+        defaults.update(fields)
+        return Page.objects.create(**defaults)
+
+    return make
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("staffer", "staffer@example.org", "a-long-test-password")
+    client.force_login(user)
+    return client
