@@ -1,0 +1,558 @@
+"""Every booking write that must be race-safe.
+
+Locking rules (after pretix): lock what becomes scarcer, lock late, lock once per transaction,
+and never lock only to free capacity.
+
+- Taking a seat (``book_slot``, the new slot of ``reschedule_booking``) locks the slot row with
+  ``select_for_update`` and re-checks everything under the lock. The partial unique constraint
+  on (slot, seat) of active bookings is the last line of defence if the lock is ever bypassed.
+- Changing a booking locks the booking row first, so two changes of one booking queue up.
+  ``reschedule_booking`` then locks its old and new slot together, in id order, so that two
+  reschedules in opposite directions cannot deadlock.
+- Freeing a seat is a plain ``F()`` update of the slot row: no extra lock is taken for it.
+- On PostgreSQL each transaction sets a short ``lock_timeout``; on SQLite the connection opens
+  transactions with BEGIN IMMEDIATE (see settings), which serialises writers with a busy timeout.
+  Lock time-outs and constraint violations become domain errors, never a 500.
+
+Every function takes ``now``: tests pass the time, nothing reads the clock here.
+"""
+
+import bisect
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import F, Q
+
+from booking import notifications
+from booking.exceptions import (
+    BookingError,
+    BookingNotFound,
+    ChangeNotAllowed,
+    ConsentRequired,
+    PatientKindNotAllowed,
+    SlotNotBookable,
+    SlotUnavailable,
+)
+from booking.models import (
+    Booking,
+    BookingEvent,
+    Clinician,
+    Closure,
+    Notification,
+    Slot,
+    WeeklyHours,
+    clinic_tz,
+    new_reference,
+)
+
+logger = logging.getLogger(__name__)
+
+LOCK_TIMEOUT = "3s"
+REFERENCE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    name: str
+    email: str
+    phone: str
+    date_of_birth: date
+    patient_kind: str
+    reason: str = ""
+    accessibility_needs: str = ""
+    consent: bool = False
+
+
+@dataclass
+class GenerationResult:
+    created: int = 0
+    existing: int = 0
+    skipped_closed: int = 0
+    skipped_overlap: int = 0
+    # (clinician, date) pairs where the clinician had hours but a closure removed every slot.
+    closed_days: list[tuple[Clinician, date]] = field(default_factory=list)
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def _set_lock_timeout() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def _lock_booking(booking_id: int) -> Booking:
+    try:
+        return Booking.objects.select_for_update(of=("self",)).select_related("slot").get(pk=booking_id)
+    except Booking.DoesNotExist:
+        raise BookingNotFound() from None
+
+
+def _check_can_take(slot: Slot, *, now: datetime, staff: bool, patient_kind: str) -> int:
+    """Check a locked slot can take one more booking; return the lowest free seat."""
+    problem = slot.booking_problem(now, staff=staff)
+    if problem:
+        raise SlotNotBookable(problem)
+    if not slot.appointment_type.accepts(patient_kind):
+        raise PatientKindNotAllowed()
+    if slot.is_full:
+        raise SlotUnavailable()
+    taken = set(Booking.objects.active().filter(slot=slot).values_list("seat", flat=True))
+    free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
+    if not free:
+        # booked_count disagreed with the bookings: trust the bookings, refuse.
+        logger.warning("slot %s has booked_count %s but no free seat", slot.pk, slot.booked_count)
+        raise SlotUnavailable()
+    return free[0]
+
+
+def _record(booking: Booking, *, action: str, now: datetime, by_staff: bool, user, detail: str = "") -> None:
+    BookingEvent.objects.create(
+        booking=booking,
+        at=now,
+        actor_user=user,
+        actor_kind=BookingEvent.ActorKind.STAFF if by_staff else BookingEvent.ActorKind.PATIENT,
+        action=action,
+        detail=detail,
+    )
+
+
+def _notify(booking: Booking, *, kind: str, now: datetime) -> None:
+    """Write an outbox row in the current transaction; hand it to the sender after commit."""
+    notification = Notification.objects.create(
+        booking=booking, kind=kind, for_start=booking.slot.start, created_at=now, next_attempt_at=now
+    )
+    transaction.on_commit(lambda: notifications.enqueue(notification.pk))
+
+
+# --- Booking ------------------------------------------------------------------------------
+
+
+def book_slot(
+    *,
+    slot_id: int,
+    patient: PatientDetails,
+    now: datetime,
+    source: str = Booking.Source.ONLINE,
+    staff_user: AbstractBaseUser | None = None,
+) -> Booking:
+    """Book one seat of a slot for a patient.
+
+    Transaction: one short ``atomic()``. Locks: the slot row only (``select_for_update``), taken
+    first and held to commit; every rule is re-checked under the lock. Writes the booking, the
+    slot's ``booked_count`` (``F() + 1``), a "created" event and a pending confirmation
+    notification; the notification is enqueued after commit.
+
+    Online bookings follow every rule. Staff bookings (``source="staff"``) may be inside the
+    minimum notice or beyond the horizon, but never in the past, in a blocked slot, in a
+    closure, or of an inactive type; the patient-kind rule applies to both.
+
+    Raises ``SlotUnavailable`` (full, taken meanwhile, gone, lock time-out, constraint),
+    ``SlotNotBookable``, ``PatientKindNotAllowed``, ``ConsentRequired``.
+    """
+    staff = source == Booking.Source.STAFF
+    if not staff and not patient.consent:
+        raise ConsentRequired()
+    try:
+        with transaction.atomic():
+            _set_lock_timeout()
+            try:
+                slot = (
+                    Slot.objects.select_for_update(of=("self",))
+                    .select_related("appointment_type", "clinician")
+                    .get(pk=slot_id)
+                )
+            except Slot.DoesNotExist:
+                raise SlotUnavailable() from None
+            seat = _check_can_take(slot, now=now, staff=staff, patient_kind=patient.patient_kind)
+            booking = _insert_booking(slot=slot, seat=seat, patient=patient, now=now, source=source)
+            Slot.objects.filter(pk=slot.pk).update(booked_count=F("booked_count") + 1)
+            _record(booking, action=BookingEvent.Action.CREATED, now=now, by_staff=staff, user=staff_user)
+            _notify(booking, kind=Notification.Kind.CONFIRMATION, now=now)
+    except (IntegrityError, OperationalError) as error:
+        # Another transaction won the slot (constraint) or held it too long (lock time-out,
+        # "database is locked"). The patient sees "just taken"; the log keeps the cause.
+        logger.info("book_slot on slot %s lost: %s", slot_id, type(error).__name__)
+        raise SlotUnavailable() from error
+    return booking
+
+
+def _insert_booking(*, slot: Slot, seat: int, patient: PatientDetails, now: datetime, source: str) -> Booking:
+    """Insert the booking, retrying with a fresh reference if one collides."""
+    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+        reference = new_reference()
+        try:
+            with transaction.atomic():  # a savepoint: a collision must not spoil the outer transaction
+                return Booking.objects.create(
+                    slot=slot,
+                    seat=seat,
+                    reference=reference,
+                    patient_name=patient.name,
+                    email=patient.email,
+                    phone=patient.phone,
+                    date_of_birth=patient.date_of_birth,
+                    patient_kind=patient.patient_kind,
+                    reason=patient.reason,
+                    accessibility_needs=patient.accessibility_needs,
+                    consent_at=now if patient.consent else None,
+                    source=source,
+                    created_at=now,
+                )
+        except IntegrityError:
+            if attempt == REFERENCE_ATTEMPTS or not Booking.objects.filter(reference=reference).exists():
+                raise
+    raise AssertionError("unreachable")
+
+
+def cancel_booking(
+    *,
+    booking_id: int,
+    now: datetime,
+    by: str,
+    reason: str = "",
+    staff_user: AbstractBaseUser | None = None,
+    enforce_cutoff: bool = True,
+) -> Booking:
+    """Cancel a confirmed booking and free its seat at once.
+
+    ``by`` is "patient" or "clinic". A patient's cancellation must be at least the change
+    cut-off before the start, unless ``enforce_cutoff`` is False (staff acting for a patient on
+    the phone). The clinic may always cancel a confirmed booking.
+
+    Transaction: one ``atomic()``. Locks: the booking row. Freeing capacity takes no extra lock:
+    the slot's ``booked_count`` is decremented with ``F()``. Bumps ``version`` (old manage links
+    die), writes a "cancelled" event and a pending cancellation notification.
+
+    Raises ``BookingNotFound``, ``ChangeNotAllowed``, ``BookingError`` (busy, try again).
+    """
+    try:
+        with transaction.atomic():
+            _set_lock_timeout()
+            booking = _lock_booking(booking_id)
+            if booking.status != Booking.Status.CONFIRMED:
+                raise ChangeNotAllowed(
+                    f"This booking is {booking.get_status_display().lower()} and cannot be cancelled."
+                )
+            if by == Booking.CancelledBy.PATIENT and enforce_cutoff and not booking.can_be_changed(now):
+                raise ChangeNotAllowed()
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = now
+            booking.cancelled_by = by
+            booking.cancelled_by_user = staff_user
+            booking.cancellation_reason = reason
+            booking.version += 1
+            booking.save(
+                update_fields=[
+                    "status",
+                    "cancelled_at",
+                    "cancelled_by",
+                    "cancelled_by_user",
+                    "cancellation_reason",
+                    "version",
+                ]
+            )
+            Slot.objects.filter(pk=booking.slot_id).update(booked_count=F("booked_count") - 1)
+            _record(
+                booking,
+                action=BookingEvent.Action.CANCELLED,
+                now=now,
+                by_staff=staff_user is not None or by == Booking.CancelledBy.CLINIC,
+                user=staff_user,
+                detail=f"by {by}",
+            )
+            _notify(booking, kind=Notification.Kind.CANCELLATION, now=now)
+    except OperationalError as error:
+        logger.info("cancel_booking %s failed: %s", booking_id, type(error).__name__)
+        raise BookingError("The booking system is busy. Please try again in a moment.") from error
+    return booking
+
+
+def reschedule_booking(
+    *,
+    booking_id: int,
+    new_slot_id: int,
+    now: datetime,
+    by: str = "patient",
+    staff_user: AbstractBaseUser | None = None,
+    enforce_cutoff: bool = True,
+) -> Booking:
+    """Move a confirmed booking to another slot: all of it or nothing.
+
+    ``by`` is "patient" or "clinic". A patient must move before the change cut-off (unless
+    ``enforce_cutoff`` is False) to a slot of the same appointment type that follows every
+    online rule; the clinic may move inside the cut-off, to another type, and uses the staff
+    rules of ``book_slot``.
+
+    Transaction: one ``atomic()``. Locks: the booking row, then the old and new slot rows
+    together in id order (never one then the other, so opposite moves cannot deadlock). The new
+    slot is checked under its lock exactly as in ``book_slot``; then the booking moves (new
+    seat, new slot), ``booked_count`` goes -1 on the old slot and +1 on the new, ``version`` is
+    bumped, and a "rescheduled" event and a reschedule notification are written.
+
+    Raises ``BookingNotFound``, ``ChangeNotAllowed``, ``SlotUnavailable``, ``SlotNotBookable``,
+    ``PatientKindNotAllowed``. On any error nothing has changed.
+    """
+    staff = by == Booking.CancelledBy.CLINIC
+    try:
+        with transaction.atomic():
+            _set_lock_timeout()
+            booking = _lock_booking(booking_id)
+            if booking.status != Booking.Status.CONFIRMED:
+                raise ChangeNotAllowed(f"This booking is {booking.get_status_display().lower()} and cannot be moved.")
+            if not staff and enforce_cutoff and not booking.can_be_changed(now):
+                raise ChangeNotAllowed()
+            old_slot_id = booking.slot_id
+            if new_slot_id == old_slot_id:
+                raise SlotNotBookable("Your appointment is already at this time.")
+            slots = {
+                slot.pk: slot
+                for slot in Slot.objects.select_for_update(of=("self",))
+                .select_related("appointment_type", "clinician")
+                .filter(pk__in=[old_slot_id, new_slot_id])
+                .order_by("pk")
+            }
+            new_slot = slots.get(new_slot_id)
+            if new_slot is None:
+                raise SlotUnavailable()
+            old_slot = slots[old_slot_id]
+            if not staff and new_slot.appointment_type_id != old_slot.appointment_type_id:
+                raise SlotNotBookable("Please choose a time for the same type of appointment.")
+            seat = _check_can_take(new_slot, now=now, staff=staff, patient_kind=booking.patient_kind)
+            booking.slot = new_slot
+            booking.seat = seat
+            booking.version += 1
+            booking.save(update_fields=["slot", "seat", "version"])
+            Slot.objects.filter(pk=old_slot.pk).update(booked_count=F("booked_count") - 1)
+            Slot.objects.filter(pk=new_slot.pk).update(booked_count=F("booked_count") + 1)
+            _record(
+                booking,
+                action=BookingEvent.Action.RESCHEDULED,
+                now=now,
+                by_staff=staff or staff_user is not None,
+                user=staff_user,
+                detail=f"slot {old_slot.pk} -> {new_slot.pk}",
+            )
+            _notify(booking, kind=Notification.Kind.RESCHEDULE, now=now)
+    except (IntegrityError, OperationalError) as error:
+        logger.info("reschedule_booking %s to slot %s lost: %s", booking_id, new_slot_id, type(error).__name__)
+        raise SlotUnavailable() from error
+    return booking
+
+
+def mark_attendance(*, booking_id: int, attended: bool, now: datetime, staff_user: AbstractBaseUser | None) -> Booking:
+    """Record that the patient came (``attended=True``) or did not (no-show).
+
+    Allowed once the appointment has started, for a confirmed booking or to correct an earlier
+    mark. The seat stays taken either way. Transaction: one ``atomic()``; locks the booking row.
+    Raises ``BookingNotFound``, ``ChangeNotAllowed``.
+    """
+    status = Booking.Status.ATTENDED if attended else Booking.Status.NO_SHOW
+    with transaction.atomic():
+        _set_lock_timeout()
+        booking = _lock_booking(booking_id)
+        if booking.status == Booking.Status.CANCELLED:
+            raise ChangeNotAllowed("A cancelled booking cannot be marked as attended or missed.")
+        if booking.slot.start > now:
+            raise ChangeNotAllowed("Attendance can be recorded once the appointment has started.")
+        if booking.status != status:
+            previous = booking.status
+            booking.status = status
+            booking.save(update_fields=["status"])
+            _record(
+                booking,
+                action=BookingEvent.Action.ATTENDED if attended else BookingEvent.Action.NO_SHOW,
+                now=now,
+                by_staff=True,
+                user=staff_user,
+                detail=f"{previous} -> {status}",
+            )
+    return booking
+
+
+def nearest_free_slots(*, slot: Slot, now: datetime, limit: int = 3) -> list[Slot]:
+    """The ``limit`` bookable slots of the same type nearest in time to ``slot``, nearest first.
+
+    For "this time has just been taken; how about one of these?". Read only, no locks.
+    """
+    candidates = (
+        Slot.objects.bookable(now)
+        .for_type(slot.appointment_type_id)
+        .exclude(pk=slot.pk)
+        .select_related("clinician", "appointment_type")
+    )
+    later = list(candidates.filter(start__gte=slot.start).order_by("start", "pk")[:limit])
+    earlier = list(candidates.filter(start__lt=slot.start).order_by("-start", "-pk")[:limit])
+    nearest = sorted(later + earlier, key=lambda other: (abs(other.start - slot.start), other.start))
+    return nearest[:limit]
+
+
+# --- Slot generation ----------------------------------------------------------------------
+
+
+class _BusyTimes:
+    """The intervals one clinician is already booked out for, for fast overlap checks."""
+
+    def __init__(self):
+        self.starts: list[datetime] = []
+        self.intervals: list[tuple[datetime, datetime]] = []
+        self.longest = timedelta(0)
+
+    def add(self, start: datetime, end: datetime) -> None:
+        index = bisect.bisect_left(self.starts, start)
+        self.starts.insert(index, start)
+        self.intervals.insert(index, (start, end))
+        self.longest = max(self.longest, end - start)
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        # Only intervals starting in (start - longest, end) can overlap [start, end).
+        low = bisect.bisect_right(self.starts, start - self.longest)
+        high = bisect.bisect_left(self.starts, end)
+        return any(other_start < end and start < other_end for other_start, other_end in self.intervals[low:high])
+
+
+def _local_to_utc(wall: datetime, tz) -> datetime | None:
+    """Clinic wall-clock time to aware UTC; ``None`` if the wall time does not exist (DST gap).
+
+    An ambiguous wall time (the repeated hour in autumn) takes its first occurrence (fold=0).
+    """
+    aware = wall.replace(tzinfo=tz, fold=0)
+    in_utc = aware.astimezone(UTC)
+    if in_utc.astimezone(tz).replace(tzinfo=None) != wall:
+        return None
+    return in_utc
+
+
+def generate_slots(
+    *,
+    start_date: date,
+    end_date: date,
+    now: datetime,
+    clinicians: list[Clinician] | None = None,
+    dry_run: bool = False,
+) -> GenerationResult:
+    """Create slots from the weekly hours valid on each day from ``start_date`` to ``end_date``
+    (both included), minus closures (whole clinic or the clinician's), in clinic local time.
+
+    Each hours range is cut into slots of its appointment type's duration, stepping by duration
+    plus buffer; a 09:00 start stays 09:00 local across DST changes; a local time that does not
+    exist is skipped and an ambiguous one takes its first occurrence. Slots starting before
+    ``now`` are never made. Idempotent: a slot that exists (same clinician and start) or would
+    overlap one of the clinician's slots is not created, so re-running creates nothing.
+    Only active clinicians (of those given) and active appointment types are generated.
+
+    Transaction: one ``atomic()``. Locks: the clinicians' rows (FOR NO KEY UPDATE, which does not
+    block bookings), so two generation runs for one clinician queue instead of racing; then one
+    query loads the existing slots, the plan is computed in Python and written with
+    ``bulk_create``. ``dry_run`` computes the same result and writes nothing (no locks).
+    """
+    tz = clinic_tz()
+    result = GenerationResult()
+    with transaction.atomic():
+        clinician_qs = Clinician.objects.filter(active=True).order_by("pk")
+        if clinicians is not None:
+            clinician_qs = clinician_qs.filter(pk__in=[clinician.pk for clinician in clinicians])
+        if not dry_run:
+            _set_lock_timeout()
+            clinician_qs = clinician_qs.select_for_update(no_key=True)
+        by_id = {clinician.pk: clinician for clinician in clinician_qs}
+
+        range_start = datetime.combine(start_date, time(0), tzinfo=tz)
+        range_end = datetime.combine(end_date + timedelta(days=1), time(0), tzinfo=tz)
+        margin = timedelta(days=1)
+        hours = list(
+            WeeklyHours.objects.filter(clinician_id__in=by_id, appointment_type__active=True, valid_from__lte=end_date)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start_date))
+            .select_related("appointment_type")
+            .order_by("clinician_id", "weekday", "start_time")
+        )
+        closures = defaultdict(list)  # clinician id or None -> [(start, end)]
+        for closure in Closure.objects.overlapping(range_start - margin, range_end + margin).filter(
+            Q(clinician__isnull=True) | Q(clinician_id__in=by_id)
+        ):
+            closures[closure.clinician_id].append((closure.starts_at, closure.ends_at))
+        busy = defaultdict(_BusyTimes)
+        existing_starts = set()
+        for clinician_id, start, end in Slot.objects.filter(
+            clinician_id__in=by_id, start__lt=range_end + margin, end__gt=range_start - margin
+        ).values_list("clinician_id", "start", "end"):
+            busy[clinician_id].add(start, end)
+            existing_starts.add((clinician_id, start))
+
+        planned = []
+        day = start_date
+        while day <= end_date:
+            for clinician_id in by_id:
+                outcome = _plan_day(
+                    day=day,
+                    hours=[h for h in hours if h.clinician_id == clinician_id and _valid_on(h, day)],
+                    clinician_id=clinician_id,
+                    closed=closures[None] + closures[clinician_id],
+                    busy=busy[clinician_id],
+                    existing_starts=existing_starts,
+                    now=now,
+                    tz=tz,
+                    result=result,
+                )
+                planned.extend(outcome.slots)
+                if outcome.all_closed:
+                    result.closed_days.append((by_id[clinician_id], day))
+            day += timedelta(days=1)
+
+        result.created = len(planned)
+        if not dry_run:
+            Slot.objects.bulk_create(planned, batch_size=1000)
+    return result
+
+
+def _valid_on(hours: WeeklyHours, day: date) -> bool:
+    return (
+        hours.weekday == day.weekday()
+        and hours.valid_from <= day
+        and (hours.valid_until is None or hours.valid_until >= day)
+    )
+
+
+@dataclass
+class _DayPlan:
+    slots: list[Slot]
+    all_closed: bool
+
+
+def _plan_day(
+    *, day, hours, clinician_id, closed, busy, existing_starts, now, tz, result: GenerationResult
+) -> _DayPlan:
+    slots = []
+    candidates = 0
+    closed_count = 0
+    for row in hours:
+        appointment_type = row.appointment_type
+        duration, step = appointment_type.duration, appointment_type.step
+        wall = datetime.combine(day, row.start_time)
+        wall_end = datetime.combine(day, row.end_time)
+        while wall + duration <= wall_end:
+            start = _local_to_utc(wall, tz)
+            wall += step
+            if start is None or start < now:
+                continue
+            end = start + duration
+            candidates += 1
+            if any(closed_start < end and start < closed_end for closed_start, closed_end in closed):
+                closed_count += 1
+                result.skipped_closed += 1
+                continue
+            if (clinician_id, start) in existing_starts:
+                result.existing += 1
+                continue
+            if busy.overlaps(start, end):
+                result.skipped_overlap += 1
+                continue
+            busy.add(start, end)
+            slots.append(
+                Slot(clinician_id=clinician_id, appointment_type=appointment_type, start=start, end=end, capacity=1)
+            )
+    return _DayPlan(slots=slots, all_closed=candidates > 0 and closed_count == candidates)
