@@ -346,6 +346,8 @@ class Booking(models.Model):
     )
     # Bumped on every reschedule and cancellation, so that older manage links stop working.
     version = models.PositiveIntegerField(default=1)
+    # A random key per booking form: submitting the same form twice returns the first booking.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     objects = BookingQuerySet.as_manager()
 
@@ -360,6 +362,7 @@ class Booking(models.Model):
                 name="booking_one_active_per_seat",
             ),
             models.CheckConstraint(condition=Q(seat__gte=1), name="booking_seat_positive"),
+            models.UniqueConstraint(fields=["submission_key"], name="booking_unique_submission_key"),
         ]
         indexes = [models.Index(fields=["status", "slot"], name="booking_status_slot_idx")]
 

@@ -140,8 +140,13 @@ def book_slot(
     now: datetime,
     source: str = Booking.Source.ONLINE,
     staff_user: AbstractBaseUser | None = None,
+    submission_key: str | None = None,
 ) -> Booking:
     """Book one seat of a slot for a patient.
+
+    ``submission_key`` makes a double submit harmless: if a booking with that key exists (the
+    same form sent twice), it is returned instead of booking again. The check runs under the
+    slot lock, so two simultaneous submits of one form cannot both book.
 
     Transaction: one short ``atomic()``. Locks: the slot row only (``select_for_update``), taken
     first and held to commit; every rule is re-checked under the lock. Writes the booking, the
@@ -169,8 +174,14 @@ def book_slot(
                 )
             except Slot.DoesNotExist:
                 raise SlotUnavailable() from None
+            if submission_key:
+                earlier = Booking.objects.filter(submission_key=submission_key).first()
+                if earlier is not None:
+                    return earlier
             seat = _check_can_take(slot, now=now, staff=staff, patient_kind=patient.patient_kind)
-            booking = _insert_booking(slot=slot, seat=seat, patient=patient, now=now, source=source)
+            booking = _insert_booking(
+                slot=slot, seat=seat, patient=patient, now=now, source=source, submission_key=submission_key or None
+            )
             Slot.objects.filter(pk=slot.pk).update(booked_count=F("booked_count") + 1)
             _record(booking, action=BookingEvent.Action.CREATED, now=now, by_staff=staff, user=staff_user)
             _notify(booking, kind=Notification.Kind.CONFIRMATION, now=now)
@@ -182,7 +193,9 @@ def book_slot(
     return booking
 
 
-def _insert_booking(*, slot: Slot, seat: int, patient: PatientDetails, now: datetime, source: str) -> Booking:
+def _insert_booking(
+    *, slot: Slot, seat: int, patient: PatientDetails, now: datetime, source: str, submission_key: str | None = None
+) -> Booking:
     """Insert the booking, retrying with a fresh reference if one collides."""
     for attempt in range(1, REFERENCE_ATTEMPTS + 1):
         reference = new_reference()
@@ -202,6 +215,7 @@ def _insert_booking(*, slot: Slot, seat: int, patient: PatientDetails, now: date
                     consent_at=now if patient.consent else None,
                     source=source,
                     created_at=now,
+                    submission_key=submission_key,
                 )
         except IntegrityError:
             if attempt == REFERENCE_ATTEMPTS or not Booking.objects.filter(reference=reference).exists():
