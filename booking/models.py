@@ -422,11 +422,14 @@ class Notification(models.Model):
         RESCHEDULE = "reschedule", "Reschedule"
         CANCELLATION = "cancellation", "Cancellation"
         REMINDER = "reminder", "Reminder"
+        MANAGE_LINKS = "manage_links", "Manage link"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # Not sent because it no longer applied (e.g. a reminder for a booking since cancelled).
+        SKIPPED = "skipped", "Skipped"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=15, choices=Kind.choices)
