@@ -1,7 +1,268 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+"""Patient pages: choose a type, a time, give details, manage the booking. Thin views over services."""
+
+import secrets
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.decorators import ratelimit
+
+from booking import links, notifications, services
+from booking.availability import free_week, when_label
+from booking.calendar import booking_ics
+from booking.exceptions import (
+    BookingError,
+    ChangeNotAllowed,
+    ConsentRequired,
+    PatientKindNotAllowed,
+    SlotNotBookable,
+    SlotUnavailable,
+)
+from booking.forms import BookingForm, CancelForm, ClinicianFilterForm, FindBookingForm, RescheduleForm
+from booking.models import AppointmentType, Booking, Clinician, Slot
+
+# The lost-link form answers no sooner than this, whether or not the email has bookings.
+FIND_RESPONSE_SECONDS = 0.5
+
+
+def booking_rate(group, request):
+    return settings.BOOKING_RATE_LIMIT
+
+
+def lookup_rate(group, request):
+    return settings.LOOKUP_RATE_LIMIT
+
+
+def too_many_requests(request):
+    return render(request, "booking/rate_limited.html", status=429)
 
 
 @require_safe
 def start(request):
-    return render(request, "booking/coming_soon.html")
+    types = AppointmentType.objects.filter(active=True)
+    return render(request, "booking/start.html", {"appointment_types": types})
+
+
+@require_safe
+def week(request, type_slug):
+    appointment_type = get_object_or_404(AppointmentType, slug=type_slug, active=True)
+    clinicians = list(Clinician.objects.filter(active=True, appointment_types=appointment_type))
+    filter_form = ClinicianFilterForm(request.GET or None, clinicians=clinicians)
+    clinician = week_start = None
+    if filter_form.is_valid():
+        clinician = next((c for c in clinicians if c.slug == filter_form.cleaned_data["clinician"]), None)
+        week_start = filter_form.cleaned_data["week"]
+    elif request.GET:
+        messages.warning(request, "We could not read that week or clinician, so here are the first free times.")
+        filter_form = ClinicianFilterForm(clinicians=clinicians)
+    now = timezone.now()
+    week = free_week(appointment_type=appointment_type, now=now, week_start=week_start, clinician=clinician)
+    return render(
+        request,
+        "booking/week.html",
+        {
+            "appointment_type": appointment_type,
+            "week": week,
+            "filter_form": filter_form,
+            "clinician": clinician,
+            "slot_url_name": "booking:details",
+            "first_free_label": when_label(week.first_free.start) if week.first_free else "",
+            "next_free_label": when_label(week.next_free_after.start) if week.next_free_after else "",
+        },
+    )
+
+
+def _slot_or_404(slot_id):
+    return get_object_or_404(Slot.objects.select_related("clinician", "appointment_type"), pk=slot_id)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit(key="ip", rate=booking_rate, method="POST", block=False)
+def details(request, slot_id):
+    slot = _slot_or_404(slot_id)
+    now = timezone.now()
+    context = {"slot": slot, "when": when_label(slot.start), "alternatives": []}
+
+    if request.method != "POST":
+        if not slot.is_bookable(now):
+            messages.info(request, "Sorry, that time is no longer available. Please choose another.")
+            return redirect("booking:week", type_slug=slot.appointment_type.slug)
+        form = BookingForm(
+            appointment_type=slot.appointment_type, initial={"submission_key": secrets.token_urlsafe(24)}
+        )
+        return render(request, "booking/details.html", {**context, "form": form})
+
+    form = BookingForm(request.POST, appointment_type=slot.appointment_type)
+    if getattr(request, "limited", False):
+        context["problem"] = (
+            "You have made many bookings from this connection in a short time. Please wait an hour and try "
+            f"again, or call us on {settings.CLINIC_PHONE}. Your details are still in the form below."
+        )
+        return render(request, "booking/details.html", {**context, "form": form}, status=429)
+    if form.is_valid():
+        try:
+            booking = services.book_slot(
+                slot_id=slot.pk,
+                patient=form.patient_details(),
+                now=now,
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except PatientKindNotAllowed as error:
+            form.add_error("patient_kind", error.message)
+        except ConsentRequired as error:
+            form.add_error("consent", error.message)
+        except (SlotUnavailable, SlotNotBookable) as error:
+            context["problem"] = f"{error.message} Your details are kept: choose one of the times below to book it."
+            context["alternatives"] = [
+                {"slot": other, "label": when_label(other.start)}
+                for other in services.nearest_free_slots(slot=slot, now=now)
+            ]
+            return render(request, "booking/details.html", {**context, "form": form}, status=409)
+        else:
+            return redirect("booking:confirmed", token=links.make_token(booking))
+    return render(request, "booking/details.html", {**context, "form": form})
+
+
+class LinkNotValid(Http404):
+    """Tampered, expired or superseded manage link: a friendly 404 that says what to do."""
+
+
+def _booking_from_token_or_404(token):
+    try:
+        return links.booking_from_token(token)
+    except links.InvalidLink:
+        raise LinkNotValid("Invalid or superseded link") from None
+
+
+def _booking_context(booking, now):
+    slot = booking.slot
+    return {
+        "booking": booking,
+        "slot": slot,
+        "when": when_label(slot.start),
+        "token": links.make_token(booking),
+        "can_change": booking.can_be_changed(now),
+        "is_past": slot.start <= now,
+    }
+
+
+@never_cache
+@require_safe
+def confirmed(request, token):
+    booking = _booking_from_token_or_404(token)
+    return render(request, "booking/confirmed.html", _booking_context(booking, timezone.now()))
+
+
+@never_cache
+@require_safe
+def manage(request, token):
+    booking = _booking_from_token_or_404(token)
+    context = _booking_context(booking, timezone.now())
+    return render(request, "booking/manage.html", {**context, "cancel_form": CancelForm()})
+
+
+@never_cache
+@require_POST
+def cancel(request, token):
+    booking = _booking_from_token_or_404(token)
+    form = CancelForm(request.POST)
+    now = timezone.now()
+    if not form.is_valid():
+        context = _booking_context(booking, now)
+        return render(request, "booking/manage.html", {**context, "cancel_form": form})
+    try:
+        booking = services.cancel_booking(
+            booking_id=booking.pk, now=now, by=Booking.CancelledBy.PATIENT, reason=form.cleaned_data["reason"]
+        )
+    except BookingError as error:
+        messages.error(request, error.message)
+        return redirect("booking:manage", token=token)
+    messages.success(request, "Your appointment is cancelled. We have sent you an email to confirm.")
+    return redirect("booking:manage", token=links.make_token(booking))
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def reschedule(request, token):
+    booking = _booking_from_token_or_404(token)
+    now = timezone.now()
+    if not booking.can_be_changed(now):
+        messages.error(request, str(ChangeNotAllowed().message))
+        return redirect("booking:manage", token=token)
+
+    if request.method == "POST":
+        form = RescheduleForm(request.POST)
+        if form.is_valid():
+            try:
+                booking = services.reschedule_booking(
+                    booking_id=booking.pk, new_slot_id=form.cleaned_data["slot"], now=now, by="patient"
+                )
+            except BookingError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request, f"Your appointment is moved to {when_label(booking.slot.start)}. We have emailed you."
+                )
+                return redirect("booking:manage", token=links.make_token(booking))
+        else:
+            messages.error(request, "Please choose one of the free times below.")
+
+    appointment_type = booking.slot.appointment_type
+    clinicians = list(Clinician.objects.filter(active=True, appointment_types=appointment_type))
+    filter_form = ClinicianFilterForm(request.GET or None, clinicians=clinicians)
+    clinician = week_start = None
+    if filter_form.is_valid():
+        clinician = next((c for c in clinicians if c.slug == filter_form.cleaned_data["clinician"]), None)
+        week_start = filter_form.cleaned_data["week"]
+    week = free_week(appointment_type=appointment_type, now=now, week_start=week_start, clinician=clinician)
+    return render(
+        request,
+        "booking/reschedule.html",
+        {
+            **_booking_context(booking, now),
+            "appointment_type": appointment_type,
+            "week": week,
+            "filter_form": filter_form,
+            "clinician": clinician,
+            "next_free_label": when_label(week.next_free_after.start) if week.next_free_after else "",
+            "first_free_label": when_label(week.first_free.start) if week.first_free else "",
+        },
+    )
+
+
+@never_cache
+@require_safe
+def calendar_file(request, token):
+    booking = _booking_from_token_or_404(token)
+    body = booking_ics(booking, manage_url=request.build_absolute_uri(links.manage_path(booking)), now=timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="appointment-{booking.reference}.ics"'
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit(key="ip", rate=lookup_rate, method="POST", block=False)
+def find(request):
+    if request.method != "POST":
+        return render(request, "booking/find.html", {"form": FindBookingForm()})
+    started = time.monotonic()
+    form = FindBookingForm(request.POST)
+    if getattr(request, "limited", False):
+        return render(request, "booking/find.html", {"form": form, "limited": True}, status=429)
+    if not form.is_valid():
+        return render(request, "booking/find.html", {"form": form})
+    with transaction.atomic():
+        notifications.send_manage_links(email=form.cleaned_data["email"], now=timezone.now())
+    # Same answer and the same time, whether or not the address has bookings.
+    remaining = FIND_RESPONSE_SECONDS - (time.monotonic() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+    return render(request, "booking/find_sent.html")

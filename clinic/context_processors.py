@@ -10,5 +10,6 @@ def clinic(request):
             "phone": settings.CLINIC_PHONE,
             "email": settings.CLINIC_EMAIL,
             "emergency_number": settings.CLINIC_EMERGENCY_NUMBER,
+            "time_zone": settings.TIME_ZONE.replace("_", " "),
         }
     }

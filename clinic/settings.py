@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_ratelimit",
     "clinic",
     "info",
     "booking",
@@ -154,13 +155,16 @@ CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hoclinic"),
         }
     }
 elif CACHE_URL in ("", "locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process only (development, tests): its memory is the shared cache. Several app
+    # servers must set CACHE_URL to Redis, or rate limits are counted per process.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 else:
     raise ImproperlyConfigured(f"CACHE_URL must start with redis:// or be empty; got {CACHE_URL!r}.")
 
@@ -294,3 +298,12 @@ BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24)
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 90)
 BOOKING_CHANGE_CUTOFF_HOURS = env_int("BOOKING_CHANGE_CUTOFF_HOURS", 24)
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
+# Phone numbers typed without a country code are read as numbers of this region.
+CLINIC_PHONE_REGION = env_str("CLINIC_PHONE_REGION", "US")
+# Manage links stop working this many days after they were sent.
+BOOKING_LINK_MAX_AGE_DAYS = env_int("BOOKING_LINK_MAX_AGE_DAYS", 180)
+# Rate limits per client IP address (django-ratelimit syntax: number/period, s m h d).
+BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "20/h")
+LOOKUP_RATE_LIMIT = env_str("LOOKUP_RATE_LIMIT", "5/h")
+# Behind a proxy, the request header that holds the client address, e.g. HTTP_X_REAL_IP.
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None

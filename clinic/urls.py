@@ -16,6 +16,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
 ]
 
+handler404 = "clinic.views.page_not_found"
 handler500 = "clinic.views.server_error"
 
 admin.site.site_header = f"{settings.CLINIC_NAME}: staff"

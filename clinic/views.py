@@ -62,3 +62,11 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
+
+
+def page_not_found(request, exception):
+    """404 page; a broken booking link gets its own page saying how to get a working one."""
+    from booking.views import LinkNotValid
+
+    template = "booking/link_not_valid.html" if isinstance(exception, LinkNotValid) else "404.html"
+    return render(request, template, status=404)

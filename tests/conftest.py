@@ -29,3 +29,13 @@ def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("staffer", "staffer@example.org", "a-long-test-password")
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """Rate-limit counters and cached pages must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -44,3 +44,12 @@
     });
   });
 })();
+
+// Move focus to an error summary or problem message, so screen readers read it first.
+(function () {
+  "use strict";
+  var target = document.querySelector("[data-focus-on-load]");
+  if (target) {
+    target.focus();
+  }
+})();

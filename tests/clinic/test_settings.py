@@ -83,4 +83,4 @@ def test_clinic_time_zone_and_cache_url_are_read_from_the_environment():
         code=code,
     )
 
-    assert result.stdout.strip() == "Europe/London django.core.cache.backends.redis.RedisCache"
+    assert result.stdout.strip() == "Europe/London django_redis.cache.RedisCache"

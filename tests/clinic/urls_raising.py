@@ -10,4 +10,5 @@ def broken(request):
 
 
 urlpatterns = [path("broken/", broken), *clinic_urlpatterns]
+handler404 = "clinic.views.page_not_found"
 handler500 = "clinic.views.server_error"

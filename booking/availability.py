@@ -1,0 +1,111 @@
+"""Free times for the week view, grouped by clinic-local day. Read only.
+
+The week view costs a constant number of queries whatever the number of slots: the slots of
+the week (one query, with clinician), the first free slot from now (one query), and the next
+free slot after the week when the week is empty (one query).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from booking.models import Slot, clinic_tz, horizon
+
+
+def time_label(moment: datetime) -> str:
+    """'9:05 AM' in clinic local time."""
+    local = moment.astimezone(clinic_tz())
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
+
+
+def day_label(day: date) -> str:
+    """'Monday 30 November 2026'."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def when_label(moment: datetime) -> str:
+    """'Monday 30 November 2026 at 9:05 AM'."""
+    return f"{day_label(moment.astimezone(clinic_tz()).date())} at {time_label(moment)}"
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=clinic_tz())
+
+
+@dataclass
+class FreeTime:
+    slot: Slot
+    label: str
+    clinician_name: str
+
+
+@dataclass
+class Day:
+    date: date
+    label: str
+    times: list[FreeTime] = field(default_factory=list)
+
+
+@dataclass
+class Week:
+    start: date
+    label: str
+    days: list[Day]
+    previous_start: date | None
+    next_start: date | None
+    first_free: Slot | None
+    next_free_after: Slot | None
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(day.times for day in self.days)
+
+
+def free_week(*, appointment_type, now: datetime, week_start: date | None = None, clinician=None) -> Week:
+    """The bookable slots of one type in the clinic-local week starting on Monday ``week_start``.
+
+    Without ``week_start`` the week of the first free time is shown (or this week if none).
+    """
+    tz = clinic_tz()
+    base = Slot.objects.bookable(now).for_type(appointment_type)
+    if clinician is not None:
+        base = base.filter(clinician=clinician)
+    first_free = base.select_related("clinician").order_by("start", "pk").first()
+
+    today = now.astimezone(tz).date()
+    this_week = monday_of(today)
+    last_week = monday_of((now + horizon()).astimezone(tz).date())
+    if week_start is None:
+        week_start = monday_of(first_free.start.astimezone(tz).date()) if first_free else this_week
+    week_start = min(max(monday_of(week_start), this_week), last_week)
+    week_end = week_start + timedelta(days=7)
+
+    slots = base.between(local_midnight(week_start), local_midnight(week_end)).select_related("clinician")
+    days = [
+        Day(date=week_start + timedelta(days=n), label=day_label(week_start + timedelta(days=n))) for n in range(7)
+    ]
+    for slot in slots.order_by("start", "clinician__name", "pk"):
+        index = (slot.start.astimezone(tz).date() - week_start).days
+        days[index].times.append(FreeTime(slot=slot, label=time_label(slot.start), clinician_name=slot.clinician.name))
+
+    next_free_after = None
+    if not any(day.times for day in days):
+        next_free_after = (
+            base.filter(start__gte=local_midnight(week_end))
+            .select_related("clinician")
+            .order_by("start", "pk")
+            .first()
+        )
+
+    return Week(
+        start=week_start,
+        label=f"{day_label(week_start)} to {day_label(week_start + timedelta(days=6))}",
+        days=[day for day in days if day.times or day.date.weekday() < 5],
+        previous_start=week_start - timedelta(days=7) if week_start > this_week else None,
+        next_start=week_end if week_end <= last_week else None,
+        first_free=first_free,
+        next_free_after=next_free_after,
+    )
