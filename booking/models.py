@@ -347,7 +347,8 @@ class Booking(models.Model):
     # Bumped on every reschedule and cancellation, so that older manage links stop working.
     version = models.PositiveIntegerField(default=1)
     # A random key per booking form: submitting the same form twice returns the first booking.
-    submission_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    # NULL, not "", for bookings without a key (staff), so the unique constraint ignores them.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
 
     objects = BookingQuerySet.as_manager()
 
