@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "django_ratelimit",
     "clinic",
     "info",
@@ -307,3 +309,17 @@ BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "20/h")
 LOOKUP_RATE_LIMIT = env_str("LOOKUP_RATE_LIMIT", "5/h")
 # Behind a proxy, the request header that holds the client address, e.g. HTTP_X_REAL_IP.
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None
+
+# --- Background tasks ---------------------------------------------------------------------
+# Emails go out through a django-tasks task enqueued after the booking commits.
+# "immediate" runs it at once in the same process (development, tests); "database" queues it
+# in the database for `manage.py db_worker` (production). See README, "Emails and background tasks".
+
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate")
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be 'immediate' or 'database'; got {TASKS_BACKEND!r}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
