@@ -349,11 +349,20 @@ class Booking(models.Model):
     # A random key per booking form: submitting the same form twice returns the first booking.
     # NULL, not "", for bookings without a key (staff), so the unique constraint ignores them.
     submission_key = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+    # Set when the retention job or an erasure request removed the personal data.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = BookingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [
+            ("view_booking_reason", "Can see the patient's reason for visit"),
+            ("view_all_bookings", "Can see the bookings of every clinician"),
+            ("mark_attendance", "Can mark bookings attended or no-show"),
+            ("export_bookings", "Can export bookings as CSV"),
+            ("erase_personal_data", "Can erase a patient's personal data"),
+        ]
         constraints = [
             # The last line of defence behind the slot lock: one active booking per seat, so a
             # capacity-1 slot can never hold two. Services pick seats from 1..capacity.
