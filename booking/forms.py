@@ -78,7 +78,7 @@ class BookingForm(forms.Form):
             "required": "Enter the patient's date of birth.",
             "invalid": "Enter the date of birth as year-month-day, for example 1975-03-27.",
         },
-        help_text="The patient's date of birth, for example 1975-03-27.",
+        help_text="The patient's date of birth, for example 03/27/1975.",
         input_formats=["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%d %B %Y", "%B %d %Y", "%B %d, %Y"],
         widget=DateOfBirthInput(attrs={"autocomplete": "bday"}),
     )

@@ -98,7 +98,7 @@ def test_week_view_shows_times_in_clinic_local_time(client, consultation, settin
     html = client.get("/book/consultation/").content.decode()
 
     expected = f"{local.hour % 12 or 12}:00 {'AM' if local.hour < 12 else 'PM'}"
-    assert f">{expected}<span" in html
+    assert f'<span class="slot-time">{expected}</span>' in html
 
 
 def test_week_view_excludes_slots_inside_minimum_notice_and_blocked(client, consultation):
