@@ -68,7 +68,7 @@ def test_start_lists_active_types_with_purpose_and_duration(client, consultation
 
     html = client.get("/book/").content.decode()
 
-    assert '<a href="/book/consultation/">New patient consultation</a>' in html
+    assert '<a class="stretched-link" href="/book/consultation/">New patient consultation</a>' in html
     assert "<strong>45 minutes</strong>" in html
     assert "A first visit to assess HO." in html
     assert "Retired type" not in html
@@ -87,7 +87,7 @@ def test_week_view_groups_free_slots_by_local_day(client, slot, consultation):
     assert f'<h2 class="h5" id="{day_id}">{local:%A} {local.day} {local:%B %Y}</h2>' in html
     assert f'href="/book/slot/{slot.pk}/"' in html
     assert f'href="/book/slot/{taken.pk}/"' not in html
-    assert " with Dr Ada Stone" in html
+    assert '<span class="slot-with">with Dr Ada Stone</span>' in html
 
 
 def test_week_view_shows_times_in_clinic_local_time(client, consultation, settings):
