@@ -48,6 +48,7 @@ from booking.models import (
     clinic_tz,
     new_reference,
 )
+from booking.signals import schedule_changed
 
 logger = logging.getLogger(__name__)
 
@@ -520,6 +521,7 @@ def generate_slots(
         result.created = len(planned)
         if not dry_run:
             Slot.objects.bulk_create(planned, batch_size=1000)
+            schedule_changed()  # bulk_create sends no signals: cached week views go stale here
     return result
 
 
@@ -570,3 +572,103 @@ def _plan_day(
                 Slot(clinician_id=clinician_id, appointment_type=appointment_type, start=start, end=end, capacity=1)
             )
     return _DayPlan(slots=slots, all_closed=candidates > 0 and closed_count == candidates)
+
+
+# --- Staff: blocking slots, erasing personal data -------------------------------------------
+
+ANONYMISED_NAME = "Anonymised"
+# date_of_birth is required; an erased one holds this placeholder.
+ANONYMISED_DATE_OF_BIRTH = date(1900, 1, 1)
+ANONYMISE_BATCH = 500
+
+
+@dataclass
+class AnonymiseResult:
+    anonymised: int = 0
+    already: int = 0
+    # Upcoming confirmed bookings are never erased: the clinic would lose the patient's contact.
+    refused_upcoming: int = 0
+
+
+def set_slots_blocked(*, slot_ids: list[int], blocked: bool) -> int:
+    """Block (or unblock) slots by hand; return how many changed.
+
+    A blocked slot takes no new booking; bookings it already holds stay. Transaction: one
+    UPDATE, which takes the rows' locks, so it waits for a ``book_slot`` holding a slot lock and
+    the booking sees the new flag when it re-checks.
+    """
+    return Slot.objects.filter(pk__in=slot_ids).exclude(blocked=blocked).update(blocked=blocked)
+
+
+def anonymise_bookings(
+    *, booking_ids: list[int], now: datetime, staff_user: AbstractBaseUser | None = None, detail: str = "on request"
+) -> AnonymiseResult:
+    """Erase the personal data of these bookings (a patient's request): name, contact details,
+    date of birth, reason, access needs and cancellation reason. Times, statuses, references and
+    events stay. Idempotent: an anonymised booking is counted as ``already``. An upcoming
+    confirmed booking is refused (cancel it first). Pending notifications become skipped.
+
+    Transaction: one ``atomic()`` per batch of ``ANONYMISE_BATCH``; locks the batch's booking
+    rows, so a concurrent cancel or reschedule of one of them queues behind it.
+    """
+    result = AnonymiseResult()
+    ids = sorted(set(booking_ids))
+    for index in range(0, len(ids), ANONYMISE_BATCH):
+        _anonymise_batch(ids[index : index + ANONYMISE_BATCH], now=now, user=staff_user, detail=detail, result=result)
+    return result
+
+
+def purge_personal_data(*, older_than: timedelta, now: datetime) -> AnonymiseResult:
+    """Anonymise every booking whose appointment started more than ``older_than`` before ``now``
+    (the retention job). Idempotent: re-running anonymises nothing new. Same transactions as
+    ``anonymise_bookings``; ``already`` counts the old bookings anonymised before.
+    """
+    old = Booking.objects.filter(slot__start__lt=now - older_than)
+    result = AnonymiseResult(already=old.filter(anonymised_at__isnull=False).count())
+    ids = list(old.filter(anonymised_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+    for index in range(0, len(ids), ANONYMISE_BATCH):
+        _anonymise_batch(ids[index : index + ANONYMISE_BATCH], now=now, user=None, detail="retention", result=result)
+    return result
+
+
+def _anonymise_batch(ids: list[int], *, now: datetime, user, detail: str, result: AnonymiseResult) -> None:
+    with transaction.atomic():
+        _set_lock_timeout()
+        bookings = list(
+            Booking.objects.select_for_update(of=("self",)).select_related("slot").filter(pk__in=ids).order_by("pk")
+        )
+        erase = []
+        for booking in bookings:
+            if booking.anonymised_at is not None:
+                result.already += 1
+            elif booking.status == Booking.Status.CONFIRMED and booking.slot.start > now:
+                result.refused_upcoming += 1
+            else:
+                erase.append(booking.pk)
+        if not erase:
+            return
+        Booking.objects.filter(pk__in=erase).update(
+            patient_name=ANONYMISED_NAME,
+            email="",
+            phone="",
+            date_of_birth=ANONYMISED_DATE_OF_BIRTH,
+            reason="",
+            accessibility_needs="",
+            cancellation_reason="",
+            anonymised_at=now,
+        )
+        Notification.objects.filter(booking_id__in=erase, status=Notification.Status.PENDING).update(
+            status=Notification.Status.SKIPPED
+        )
+        BookingEvent.objects.bulk_create(
+            BookingEvent(
+                booking_id=pk,
+                at=now,
+                actor_user=user,
+                actor_kind=BookingEvent.ActorKind.STAFF if user is not None else BookingEvent.ActorKind.SYSTEM,
+                action=BookingEvent.Action.ANONYMISED,
+                detail=detail,
+            )
+            for pk in erase
+        )
+        result.anonymised += len(erase)
