@@ -26,6 +26,11 @@ from booking.exceptions import (
 )
 from booking.forms import BookingForm, CancelForm, ClinicianFilterForm, FindBookingForm, RescheduleForm
 from booking.models import AppointmentType, Booking, Clinician, Slot
+from clinic.caching import cache_anonymous
+
+# Free times change with every booking (the generation is bumped then); the short timeout
+# keeps "at least 24 hours ahead" honest as the clock moves.
+SCHEDULE_CACHE_SECONDS = 30
 
 # The lost-link form answers no sooner than this, whether or not the email has bookings.
 FIND_RESPONSE_SECONDS = 0.5
@@ -44,12 +49,14 @@ def too_many_requests(request):
 
 
 @require_safe
+@cache_anonymous(generation="slots", timeout=SCHEDULE_CACHE_SECONDS)
 def start(request):
     types = AppointmentType.objects.filter(active=True)
     return render(request, "booking/start.html", {"appointment_types": types})
 
 
 @require_safe
+@cache_anonymous(generation="slots", timeout=SCHEDULE_CACHE_SECONDS)
 def week(request, type_slug):
     appointment_type = get_object_or_404(AppointmentType, slug=type_slug, active=True)
     clinicians = list(Clinician.objects.filter(active=True, appointment_types=appointment_type))

@@ -8,6 +8,7 @@ from django.template import loader
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
+from clinic.caching import cache_anonymous
 from clinic.context_processors import clinic as clinic_context
 from info.models import Page
 
@@ -15,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_safe
+@cache_anonymous(generation="info", timeout=60 * 60)
 def home(request):
     pages = Page.objects.published().only("title", "slug", "summary")
     return render(request, "home.html", {"pages": pages})

@@ -2,16 +2,22 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from clinic.caching import cache_anonymous
 from info.models import Page
+
+# Information pages change when staff edit them; the generation is bumped on every save.
+INFO_CACHE_SECONDS = 60 * 60
 
 
 @require_safe
+@cache_anonymous(generation="info", timeout=INFO_CACHE_SECONDS)
 def index(request):
     pages = Page.objects.published().only("title", "slug", "summary")
     return render(request, "info/index.html", {"pages": pages})
 
 
 @require_safe
+@cache_anonymous(generation="info", timeout=INFO_CACHE_SECONDS)
 def page(request, slug):
     page = Page.objects.filter(slug=slug).first()
     if page is None:

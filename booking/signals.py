@@ -1,0 +1,27 @@
+"""Cached public booking pages (appointment types, week views) go stale when the schedule changes."""
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from booking.models import AppointmentType, Booking, Clinician, Closure, Slot
+from clinic.caching import bump_generation
+
+SCHEDULE_MODELS = (AppointmentType, Booking, Clinician, Closure, Slot)
+
+
+def schedule_changed() -> None:
+    """Make cached schedule pages stale now and again once the transaction commits.
+
+    The second bump drops any page that a reader rendered from the old data and cached
+    between the change and the commit.
+    """
+    bump_generation("slots")
+    transaction.on_commit(lambda: bump_generation("slots"), robust=True)
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def _schedule_model_changed(sender, **kwargs):
+    if sender in SCHEDULE_MODELS:
+        schedule_changed()

@@ -1,0 +1,98 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from booking.models import Slot
+from clinic.caching import bump_generation, current_generation
+from info.models import Page
+from tests.booking.conftest import make_booking, make_clinician, make_slot, make_type
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_information_page_is_served_from_the_cache(client, django_assert_num_queries):
+    first = client.get("/info/diagnosis/")
+
+    with django_assert_num_queries(0):
+        second = client.get("/info/diagnosis/")
+
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert second["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_saving_a_page_makes_the_cached_copy_stale(client):
+    client.get("/info/diagnosis/")
+    page = Page.objects.get(slug="diagnosis")
+
+    page.body = "New wording about **imaging**."
+    page.save()
+
+    assert "New wording about <strong>imaging</strong>." in client.get("/info/diagnosis/").content.decode()
+
+
+def test_cached_page_keeps_security_headers(client):
+    client.get("/")
+
+    response = client.get("/")
+
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_staff_preview_is_never_cached_for_the_public(staff_client, client, make_page):
+    page = make_page(slug="draft", published=False)
+
+    assert staff_client.get(page.get_absolute_url()).status_code == 200
+    assert client.get(page.get_absolute_url()).status_code == 404
+
+
+def test_visitor_with_a_session_is_not_served_from_the_cache(staff_client, django_assert_min_num_queries):
+    staff_client.get("/info/diagnosis/")
+
+    with django_assert_min_num_queries(1):
+        staff_client.get("/info/diagnosis/")
+
+
+def test_not_found_pages_are_not_cached(client, make_page):
+    assert client.get("/info/later/").status_code == 404
+    make_page(slug="later")
+
+    assert client.get("/info/later/").status_code == 200
+
+
+def test_booking_a_slot_removes_it_from_the_cached_week_view(client):
+    appointment_type = make_type(slug="consultation")
+    clinician = make_clinician()
+    start = (timezone.now() + timedelta(days=4)).replace(minute=0, second=0, microsecond=0)
+    slot = make_slot(start=start, clinician=clinician, appointment_type=appointment_type)
+    assert f"/book/slot/{slot.pk}/" in client.get("/book/consultation/").content.decode()
+
+    make_booking(slot=slot, now=timezone.now())
+
+    assert f"/book/slot/{slot.pk}/" not in client.get("/book/consultation/").content.decode()
+
+
+def test_blocking_a_slot_by_update_is_seen_after_the_generation_is_bumped(client):
+    appointment_type = make_type(slug="consultation")
+    start = (timezone.now() + timedelta(days=4)).replace(minute=0, second=0, microsecond=0)
+    slot = make_slot(start=start, appointment_type=appointment_type)
+    client.get("/book/consultation/")
+
+    Slot.objects.filter(pk=slot.pk).update(blocked=True)
+    bump_generation("slots")
+
+    assert f"/book/slot/{slot.pk}/" not in client.get("/book/consultation/").content.decode()
+
+
+def test_bump_generation_increments_and_survives_an_empty_cache():
+    from django.core.cache import cache
+
+    before = current_generation("info")
+    bump_generation("info")
+    assert current_generation("info") == before + 1
+
+    cache.clear()
+    bump_generation("info")
+    assert current_generation("info") == 2
