@@ -1,6 +1,9 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from booking.models import Slot
@@ -41,18 +44,20 @@ def test_cached_page_keeps_security_headers(client):
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_staff_preview_is_never_cached_for_the_public(staff_client, client, make_page):
+def test_staff_preview_is_never_cached_for_the_public(staff_client, make_page):
     page = make_page(slug="draft", published=False)
 
     assert staff_client.get(page.get_absolute_url()).status_code == 200
-    assert client.get(page.get_absolute_url()).status_code == 404
+    assert Client().get(page.get_absolute_url()).status_code == 404
 
 
-def test_visitor_with_a_session_is_not_served_from_the_cache(staff_client, django_assert_min_num_queries):
+def test_visitor_with_a_session_is_not_served_from_the_cache(staff_client):
     staff_client.get("/info/diagnosis/")
 
-    with django_assert_min_num_queries(1):
+    with CaptureQueriesContext(connection) as queries:
         staff_client.get("/info/diagnosis/")
+
+    assert len(queries) >= 1
 
 
 def test_not_found_pages_are_not_cached(client, make_page):
