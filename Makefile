@@ -42,6 +42,7 @@ install-dev: $(VENV)/.installed-dev
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 migrate: $(VENV)/.installed .secret-key
+	@mkdir -p staticfiles
 	$(LOCAL_ENV) $(BIN)/python manage.py migrate --noinput
 
 demo: migrate
