@@ -163,8 +163,11 @@ def create_reminders(*, now: datetime) -> int:
     reminded = Notification.objects.filter(
         booking=OuterRef("pk"), kind=Notification.Kind.REMINDER, for_start=OuterRef("slot__start")
     )
+    ahead = timedelta(hours=settings.REMINDER_HOURS_BEFORE)
     bookings = (
         Booking.objects.filter(status=Booking.Status.CONFIRMED, slot__start__gt=now, slot__start__lte=window_end)
+        # A booking made inside the reminder window has just had its confirmation: no reminder.
+        .filter(created_at__lt=F("slot__start") - ahead)
         .filter(~Exists(reminded))
         .values_list("pk", "slot__start")
     )

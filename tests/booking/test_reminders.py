@@ -170,3 +170,10 @@ def test_two_reminder_runs_at_once_write_one_reminder():
 
     assert sorted(written) == [0, 1]
     assert Notification.objects.filter(booking=booking, kind=Notification.Kind.REMINDER).count() == 1
+
+
+def test_no_reminder_for_a_booking_made_inside_the_window():
+    late = make_slot(start=NOW + timedelta(hours=30))
+    book_slot(slot_id=late.pk, patient=make_patient(), now=NOW + timedelta(hours=8), source="staff")
+
+    assert create_reminders(now=NOW + timedelta(hours=10)) == 0
