@@ -113,7 +113,8 @@ def test_rescheduled_booking_gets_a_new_reminder_for_its_new_time(mailoutbox):
 def test_send_reminders_command_twice_sends_one_reminder(mailoutbox):
     now = timezone.now()
     slot = make_slot(start=now + timedelta(hours=3))
-    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=now, source="staff")
+    # Booked two days ago, so it is due a reminder now.
+    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=now - timedelta(days=2), source="staff")
     Notification.objects.filter(booking=booking).update(status=Notification.Status.SENT)
     make_booking(slot=make_slot(start=now + timedelta(days=3)), now=now)  # outside the window
     Notification.objects.filter(kind=Notification.Kind.CONFIRMATION).update(status=Notification.Status.SENT)
