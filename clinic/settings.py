@@ -284,6 +284,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # At DEBUG this logger writes the whole template context (a patient's details included)
+        # whenever a template variable is missing: never below INFO, whatever LOG_LEVEL says.
+        "django.template": {
+            "handlers": ["console"],
+            "level": "INFO" if LOG_LEVEL.upper() in ("DEBUG", "10") else LOG_LEVEL,
+            "propagate": False,
+        },
     },
 }
 
