@@ -1,6 +1,11 @@
 import pytest
+from django.core.servers.basehttp import WSGIServer
 
 from info.models import Page
+
+# The live server of the browser and HTTP concurrency tests takes many connections at once;
+# Django's default listen backlog (10) would reset them. Production runs gunicorn (backlog 2048).
+WSGIServer.request_queue_size = 128
 
 
 @pytest.fixture
