@@ -59,6 +59,12 @@ def start(request):
 @cache_anonymous(generation="slots", timeout=SCHEDULE_CACHE_SECONDS)
 def week(request, type_slug):
     appointment_type = get_object_or_404(AppointmentType, slug=type_slug, active=True)
+    context = week_context(request, appointment_type=appointment_type, now=timezone.now())
+    return render(request, "booking/week.html", {**context, "appointment_type": appointment_type})
+
+
+def week_context(request, *, appointment_type, now) -> dict:
+    """The free week of one type, from the ?week= and ?clinician= of the request."""
     clinicians = list(Clinician.objects.filter(active=True, appointment_types=appointment_type))
     filter_form = ClinicianFilterForm(request.GET or None, clinicians=clinicians)
     clinician = week_start = None
@@ -68,21 +74,14 @@ def week(request, type_slug):
     elif request.GET:
         messages.warning(request, "We could not read that week or clinician, so here are the first free times.")
         filter_form = ClinicianFilterForm(clinicians=clinicians)
-    now = timezone.now()
     week = free_week(appointment_type=appointment_type, now=now, week_start=week_start, clinician=clinician)
-    return render(
-        request,
-        "booking/week.html",
-        {
-            "appointment_type": appointment_type,
-            "week": week,
-            "filter_form": filter_form,
-            "clinician": clinician,
-            "slot_url_name": "booking:details",
-            "first_free_label": when_label(week.first_free.start) if week.first_free else "",
-            "next_free_label": when_label(week.next_free_after.start) if week.next_free_after else "",
-        },
-    )
+    return {
+        "week": week,
+        "filter_form": filter_form,
+        "clinician": clinician,
+        "first_free_label": when_label(week.first_free.start) if week.first_free else "",
+        "next_free_label": when_label(week.next_free_after.start) if week.next_free_after else "",
+    }
 
 
 def _slot_or_404(slot_id):
@@ -222,25 +221,11 @@ def reschedule(request, token):
             messages.error(request, "Please choose one of the free times below.")
 
     appointment_type = booking.slot.appointment_type
-    clinicians = list(Clinician.objects.filter(active=True, appointment_types=appointment_type))
-    filter_form = ClinicianFilterForm(request.GET or None, clinicians=clinicians)
-    clinician = week_start = None
-    if filter_form.is_valid():
-        clinician = next((c for c in clinicians if c.slug == filter_form.cleaned_data["clinician"]), None)
-        week_start = filter_form.cleaned_data["week"]
-    week = free_week(appointment_type=appointment_type, now=now, week_start=week_start, clinician=clinician)
+    context = week_context(request, appointment_type=appointment_type, now=now)
     return render(
         request,
         "booking/reschedule.html",
-        {
-            **_booking_context(booking, now),
-            "appointment_type": appointment_type,
-            "week": week,
-            "filter_form": filter_form,
-            "clinician": clinician,
-            "next_free_label": when_label(week.next_free_after.start) if week.next_free_after else "",
-            "first_free_label": when_label(week.first_free.start) if week.first_free else "",
-        },
+        {**_booking_context(booking, now), **context, "appointment_type": appointment_type},
     )
 
 
