@@ -571,3 +571,14 @@ def test_find_with_invalid_email_shows_the_field_error(client):
 
     assert response.status_code == 200
     assert b"Enter an email address like name@example.com." in response.content
+
+
+@pytest.mark.parametrize("slot_id", ["9223372036854775808", "99999999999999999999999"])
+def test_details_of_an_out_of_range_slot_id_is_404(client, slot_id):
+    assert client.get(f"/book/slot/{slot_id}/").status_code == 404
+    assert client.post(f"/book/slot/{slot_id}/", form_data()).status_code == 404
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "0001-01-02", "9999-12-31", "2026-02-30", "-1"])
+def test_week_view_with_extreme_weeks_answers(client, slot, week):
+    assert client.get("/book/consultation/", {"week": week}).status_code == 200
