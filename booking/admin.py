@@ -262,6 +262,7 @@ class SlotAdmin(admin.ModelAdmin):
 # --- Bookings ---------------------------------------------------------------------------------
 
 REFERENCE_LIKE = re.compile(r"^(HO-?)?[2-9A-HJ-NP-Z]{6}$", re.IGNORECASE)
+PHONE_LIKE = re.compile(r"^[\d\s()+.\-]+$")
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"]
 
 
@@ -410,6 +411,10 @@ class BookingAdmin(admin.ModelAdmin):
         if len(terms) == 1 and REFERENCE_LIKE.match(terms[0]):
             code = terms[0].upper().removeprefix("HO-").removeprefix("HO")
             return queryset.filter(reference=f"HO-{code}"), False
+        digits = re.sub(r"\D", "", search_term)
+        if PHONE_LIKE.match(search_term) and len(digits) >= 4 and not parse_search_date(search_term.strip()):
+            # Phones are stored as +15555550199: "(555) 555-0199" matches by its digits.
+            return queryset.filter(phone__contains=digits), False
         for term in terms:
             match = Q(reference__icontains=term) | Q(patient_name__icontains=term) | Q(email__icontains=term)
             digits = re.sub(r"\D", "", term)

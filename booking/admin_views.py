@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from booking import services
 from booking.audit import record_staff_access
@@ -563,7 +563,12 @@ def attendance(request, booking_id: int, *, model_admin):
         messages.error(request, error.message)
     else:
         messages.success(request, f"{booking.reference} marked {'attended' if attended else 'no-show'}.")
-    return HttpResponseRedirect(request.POST.get("next") or _change_url(booking))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = _change_url(booking)
+    return HttpResponseRedirect(target)
 
 
 def same_patient_bookings(bookings: list[Booking]):
