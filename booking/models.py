@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 # No 0/O, 1/I/L: a reference is read out over the phone.
@@ -251,6 +252,8 @@ class Slot(models.Model):
         indexes = [
             models.Index(fields=["appointment_type", "start"], name="slot_type_start_idx"),
             # (clinician, start) is covered by the unique constraint's index.
+            # By time alone: the admin booking list (newest first), reminders, retention.
+            models.Index(fields=["start"], name="slot_start_idx"),
         ]
 
     def __str__(self):
@@ -374,7 +377,11 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(seat__gte=1), name="booking_seat_positive"),
             models.UniqueConstraint(fields=["submission_key"], name="booking_unique_submission_key"),
         ]
-        indexes = [models.Index(fields=["status", "slot"], name="booking_status_slot_idx")]
+        indexes = [
+            models.Index(fields=["status", "slot"], name="booking_status_slot_idx"),
+            # "Email me my links" looks bookings up by email in any letter case (email__iexact).
+            models.Index(Upper("email"), name="booking_email_upper_idx"),
+        ]
 
     def __str__(self):
         return self.reference
