@@ -14,12 +14,13 @@ LOCAL_ENV = HTTPS=0 \
 	CLINIC_SITE_URL=$${CLINIC_SITE_URL:-http://$(HOST):$(PORT)} \
 	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret-key)}
 
-.PHONY: help venv install install-dev run serve test lint format migrate demo clean
+.PHONY: help venv install install-dev run serve test lint format migrate demo clean bench
 
 help:
 	@echo "make run    serve http://$(HOST):$(PORT)/ on SQLite with demo data"
 	@echo "make test   install test dependencies and run every test"
 	@echo "make serve  gunicorn with production-like settings"
+	@echo "make bench  scale benchmark (SQLite, or PostgreSQL with DATABASE_URL); writes docs/benchmarks.md"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
 
 $(BIN)/python:
@@ -59,6 +60,14 @@ serve: demo
 
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# wrk comes from Debian's package; installed here when missing (as root, or through sudo).
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing wrk (Debian package)"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get install -y -qq wrk || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }; }
+	$(BIN)/python -m bench.run
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
