@@ -170,3 +170,42 @@ def test_content_editor_changes_a_page_and_cannot_reach_bookings(page, make_staf
         response = page.goto(path)
         assert response.status == 403, path
         expect(page.locator("body")).not_to_contain_text("Alex Example")
+
+
+XSS = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+
+
+def test_script_payloads_stay_text_for_patients_and_staff(new_page, make_staff):
+    """No dialog opens (the page fixture fails the test if one does) and the payload reads as typed."""
+    schedule = make_schedule()
+    slot = schedule.slots[1]
+    make_staff("manager", "Clinic manager")
+    page = new_page()
+
+    page.goto(f"/book/slot/{slot.pk}/")
+    for label in ("Full name", "Email", "Phone", "Reason for visit (optional)", "Access needs (optional)"):
+        page.get_by_label(label).fill(XSS)
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_label("Reason for visit (optional)")).to_have_value(XSS)
+    expect(page.get_by_label("Full name")).to_have_value(XSS)
+
+    page.get_by_label("Full name").fill("Jordan Rivers")
+    page.get_by_label("Email").fill('"<script>alert(1)</script>"@example.org')
+    page.get_by_label("Phone").fill("212-555-0123")
+    page.get_by_label("Date of birth").fill("1975-03-27")
+    page.get_by_label("No, this is the first visit").check()
+    page.get_by_label("I agree that the clinic may store").check()
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_text("Booking reference")).to_be_visible()
+    booking = Booking.objects.get()
+    assert booking.reason == XSS
+
+    log_in(page, "manager")
+    page.goto(f"/admin/booking/booking/{booking.pk}/change/")
+    expect(page.locator("#content-main")).to_contain_text(XSS)
+    expect(page.locator("#content-main")).to_contain_text('"<script>alert(1)</script>"@example.org')
+    page.goto("/admin/booking/booking/")
+    expect(page.locator("#result_list")).to_contain_text("Jordan Rivers")
+    page.goto(f"/admin/booking/slot/schedule/?view=day&date={schedule.day}")
+    expect(page.locator("table.schedule")).to_contain_text("Jordan Rivers")
+    assert page.evaluate("() => document.querySelectorAll('main script, #content script').length") == 0
