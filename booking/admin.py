@@ -405,26 +405,34 @@ class BookingAdmin(admin.ModelAdmin):
     # -- Search: reference, name, email, phone, date of birth (and reason, for those who may see it)
 
     def get_search_results(self, request, queryset, search_term):
-        terms = search_term.split()
-        if not terms:
+        """One search box for the phone. A reference, a date of birth or a phone number alone is
+        matched exactly; otherwise every word must match the reference, name or email (or a
+        date of birth or phone number, or the reason for those who may see it).
+        """
+        term = search_term.strip()
+        if not term:
             return queryset, False
-        if len(terms) == 1 and REFERENCE_LIKE.match(terms[0]):
-            code = terms[0].upper().removeprefix("HO-").removeprefix("HO")
+        if REFERENCE_LIKE.match(term):
+            code = term.upper().removeprefix("HO-").removeprefix("HO")
             return queryset.filter(reference=f"HO-{code}"), False
-        digits = re.sub(r"\D", "", search_term)
-        if PHONE_LIKE.match(search_term) and len(digits) >= 4 and not parse_search_date(search_term.strip()):
+        born = parse_search_date(term)
+        if born is not None:
+            return queryset.filter(date_of_birth=born), False
+        digits = re.sub(r"\D", "", term)
+        if PHONE_LIKE.match(term) and len(digits) >= 4:
             # Phones are stored as +15555550199: "(555) 555-0199" matches by its digits.
             return queryset.filter(phone__contains=digits), False
-        for term in terms:
-            match = Q(reference__icontains=term) | Q(patient_name__icontains=term) | Q(email__icontains=term)
-            digits = re.sub(r"\D", "", term)
-            if len(digits) >= 4 and not parse_search_date(term):
-                match |= Q(phone__contains=digits)
-            born = parse_search_date(term)
+        with_reason = request.user.has_perm("booking.view_booking_reason")
+        for word in term.split():
+            match = Q(reference__icontains=word) | Q(patient_name__icontains=word) | Q(email__icontains=word)
+            born = parse_search_date(word)
+            digits = re.sub(r"\D", "", word)
             if born is not None:
                 match |= Q(date_of_birth=born)
-            if request.user.has_perm("booking.view_booking_reason"):
-                match |= Q(reason__icontains=term)
+            elif PHONE_LIKE.match(word) and len(digits) >= 4:
+                match |= Q(phone__contains=digits)
+            if with_reason:
+                match |= Q(reason__icontains=word)
             queryset = queryset.filter(match)
         return queryset, False
 

@@ -321,3 +321,11 @@ def test_resend_action_sends_a_failed_email_again(reception_client, mailoutbox, 
     notification.refresh_from_db()
     assert notification.status == Notification.Status.SENT
     assert [m.to for m in mailoutbox] == [[booking.email]]
+
+
+def test_booking_list_matches_several_words_each_anywhere(reception_client):
+    wanted = book(slot_in(timedelta(days=3)), name="Jordan Rivers", date_of_birth=date(1961, 2, 3))
+    book(slot_in(timedelta(days=4)), name="Jordan Other", email="other@example.org")
+
+    assert listed(reception_client.get(LIST, {"q": "jordan 1961-02-03"})) == [wanted.reference]
+    assert listed(reception_client.get(LIST, {"q": "rivers jordan"})) == [wanted.reference]
