@@ -252,10 +252,15 @@ def _filters(
         start, days, step = monday_of(day), 7, timedelta(days=7)
     else:
         start, days, step = day, 1, timedelta(days=1)
-    if not request.GET:
-        form = ScheduleFilterForm(
-            initial={"date": day, "view": view, "type": appointment_type.pk if appointment_type else None}
-        )
+    # Show what is on screen, also when the date was left out or could not be read.
+    form = ScheduleFilterForm(
+        initial={
+            "date": day,
+            "view": view,
+            "clinician": clinician.pk if clinician else None,
+            "type": appointment_type.pk if appointment_type else None,
+        }
+    )
 
     def link(target: date, target_view: str = view) -> str:
         params = {"date": target.isoformat(), "view": target_view}
@@ -311,11 +316,15 @@ def schedule(request, *, model_admin):
 
 
 class StaffBookingForm(BookingForm):
-    """The patient form, for a receptionist typing what a caller says. No honeypot."""
+    """The patient form, for a receptionist typing what a caller says. No honeypot; the reason
+    for the visit only for staff allowed to see it (reception asks for the date of birth, not why).
+    """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, with_reason: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["website"]
+        if not with_reason:
+            del self.fields["reason"]
         self.fields["patient_name"].help_text = "As the caller spells it."
         self.fields["email"].help_text = "The confirmation and the link to change the booking go here."
         self.fields["phone"].help_text = "For example 212-555-0123."
@@ -323,6 +332,11 @@ class StaffBookingForm(BookingForm):
             "consent"
         ].label = "The caller agrees that the clinic may store these details for this appointment."
         self.fields["consent"].error_messages["required"] = "Ask the caller for their agreement, then tick the box."
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.setdefault("reason", "")
+        return cleaned
 
 
 def book_pick(request, *, model_admin):
@@ -361,8 +375,9 @@ def book_details(request, slot_id: int, *, model_admin):
         raise PermissionDenied
     slot = get_object_or_404(Slot.objects.select_related("clinician", "appointment_type"), pk=slot_id)
     pick_url = reverse("admin:booking_booking_book")
+    with_reason = request.user.has_perm("booking.view_booking_reason")
     if request.method == "POST":
-        form = StaffBookingForm(request.POST, appointment_type=slot.appointment_type)
+        form = StaffBookingForm(request.POST, appointment_type=slot.appointment_type, with_reason=with_reason)
         if form.is_valid():
             try:
                 booking = services.book_slot(
@@ -383,7 +398,11 @@ def book_details(request, slot_id: int, *, model_admin):
                 )
                 return HttpResponseRedirect(reverse("admin:booking_booking_change", args=[booking.pk]))
     else:
-        form = StaffBookingForm(appointment_type=slot.appointment_type, initial={"submission_key": uuid.uuid4().hex})
+        form = StaffBookingForm(
+            appointment_type=slot.appointment_type,
+            with_reason=with_reason,
+            initial={"submission_key": uuid.uuid4().hex},
+        )
     return TemplateResponse(
         request,
         "admin/booking/book_details.html",

@@ -63,6 +63,8 @@ def test_booking_a_caller_uses_the_service_and_emails_the_patient(
     )
     assert (booking.source, booking.status, booking.slot_id) == ("staff", "confirmed", slot.pk)
     assert booking.consent_at is not None
+    assert booking.reason == ""  # reception does not see the reason, so it does not ask for it
+    assert booking.accessibility_needs == "Wheelchair user"
     slot.refresh_from_db()
     assert slot.booked_count == 1
     event = BookingEvent.objects.get(booking=booking, action="created")
@@ -122,3 +124,13 @@ def test_a_clinician_cannot_book(client, doctor):
     assert client.get(PICK).status_code == 403
     assert client.post(f"{PICK}{slot.pk}/", CALLER).status_code == 403
     assert Booking.objects.count() == 0
+
+
+def test_a_manager_booking_for_a_caller_may_note_the_reason(client, manager):
+    slot = slot_in(timedelta(days=2))
+    client.force_login(manager)
+
+    assert "Reason for visit" in client.get(f"{PICK}{slot.pk}/").content.decode()
+    client.post(f"{PICK}{slot.pk}/", CALLER)
+
+    assert Booking.objects.get().reason == "Stiff elbow"
