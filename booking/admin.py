@@ -659,6 +659,10 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # Read-only pages; "change" is the right to resend from the list.
+        return obj is None and super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False
 
