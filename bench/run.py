@@ -396,6 +396,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk; `make bench` does it).")
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="hoclinic-bench-"))
     database_env = prepare_database(workdir)
     cache_url = REDIS_URL if redis_answers() else ""
@@ -527,6 +528,8 @@ def main() -> int:
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {database_version}, cache: "
         f"{'Redis' if cache_url else 'in-process memory'}.",
         *machine(),
+        f"- Machine load (1-minute load average) at start / end of the run: {load_before:.1f} / "
+        f"{os.getloadavg()[0]:.1f}; anything else running on the machine lowers the figures.",
         f"- Load: wrk {THREADS} threads, {CONNECTIONS} connections, {ROUNDS} interleaved rounds of "
         f"{DURATION} s per page (bare WSGI, page, bare WSGI, page ...); gunicorn {WORKERS} sync workers for both; "
         "req/s, p50, p99 and the ratio (page req/s over the bare app's in the run just before) are "
