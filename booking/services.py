@@ -498,15 +498,27 @@ def generate_slots(
             busy[clinician_id].add(start, end)
             existing_starts.add((clinician_id, start))
 
+        hours_by_day = defaultdict(list)  # (clinician id, weekday) -> hours rows
+        for row in hours:
+            hours_by_day[row.clinician_id, row.weekday].append(row)
+
         planned = []
         day = start_date
         while day <= end_date:
+            # Only the closures touching this day (with a margin for DST) matter for its slots.
+            day_start, day_end = (
+                datetime.combine(day, time(0), tzinfo=tz) - margin,
+                datetime.combine(day, time(0), tzinfo=tz) + 2 * margin,
+            )
+            closed_today = {
+                owner: [(s, e) for s, e in spans if s < day_end and day_start < e] for owner, spans in closures.items()
+            }
             for clinician_id in by_id:
                 outcome = _plan_day(
                     day=day,
-                    hours=[h for h in hours if h.clinician_id == clinician_id and _valid_on(h, day)],
+                    hours=[h for h in hours_by_day[clinician_id, day.weekday()] if _valid_on(h, day)],
                     clinician_id=clinician_id,
-                    closed=closures[None] + closures[clinician_id],
+                    closed=closed_today.get(None, []) + closed_today.get(clinician_id, []),
                     busy=busy[clinician_id],
                     existing_starts=existing_starts,
                     now=now,
@@ -519,10 +531,52 @@ def generate_slots(
             day += timedelta(days=1)
 
         result.created = len(planned)
-        if not dry_run:
-            Slot.objects.bulk_create(planned, batch_size=1000)
-            schedule_changed()  # bulk_create sends no signals: cached week views go stale here
+        if not dry_run and planned:
+            _insert_slots(planned, now=now)
+            schedule_changed()  # a plain INSERT sends no signals: cached week views go stale here
     return result
+
+
+def _insert_slots(planned: list[tuple[int, int, datetime, datetime]], *, now: datetime) -> None:
+    """Write (clinician id, type id, start, end) rows with one prepared INSERT run many times.
+
+    A year of slots for a clinic network is some 80,000 rows: building model instances for
+    ``bulk_create`` took most of the time, so the rows go straight to the driver, with each
+    value adapted by the backend exactly as the ORM would.
+    """
+    ops = connection.ops
+    fields = [Slot._meta.get_field(name) for name in ("clinician", "appointment_type", "start", "end")]
+    fields += [Slot._meta.get_field(name) for name in ("capacity", "blocked", "booked_count", "created_at")]
+    columns = ", ".join(ops.quote_name(field.column) for field in fields)
+    if connection.vendor == "postgresql":
+        # COPY is PostgreSQL's bulk path: an order of magnitude faster than row-by-row INSERTs.
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {ops.quote_name(Slot._meta.db_table)} ({columns}) FROM STDIN") as copy,
+        ):
+            for clinician_id, type_id, start, end in planned:
+                copy.write_row((clinician_id, type_id, start, end, 1, False, 0, now))
+        return
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {ops.quote_name(Slot._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
+    created_at = ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (
+                    clinician_id,
+                    type_id,
+                    ops.adapt_datetimefield_value(start),
+                    ops.adapt_datetimefield_value(end),
+                    1,
+                    False,
+                    0,
+                    created_at,
+                )
+                for clinician_id, type_id, start, end in planned
+            ],
+        )
 
 
 def _valid_on(hours: WeeklyHours, day: date) -> bool:
@@ -535,7 +589,7 @@ def _valid_on(hours: WeeklyHours, day: date) -> bool:
 
 @dataclass
 class _DayPlan:
-    slots: list[Slot]
+    slots: list[tuple[int, int, datetime, datetime]]  # (clinician id, type id, start, end)
     all_closed: bool
 
 
@@ -568,9 +622,7 @@ def _plan_day(
                 result.skipped_overlap += 1
                 continue
             busy.add(start, end)
-            slots.append(
-                Slot(clinician_id=clinician_id, appointment_type=appointment_type, start=start, end=end, capacity=1)
-            )
+            slots.append((clinician_id, appointment_type.pk, start, end))
     return _DayPlan(slots=slots, all_closed=candidates > 0 and closed_count == candidates)
 
 
