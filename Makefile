@@ -14,7 +14,7 @@ LOCAL_ENV = HTTPS=0 \
 	CLINIC_SITE_URL=$${CLINIC_SITE_URL:-http://$(HOST):$(PORT)} \
 	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret-key)}
 
-.PHONY: help venv install install-dev run serve test lint format migrate demo clean bench
+.PHONY: help venv install install-dev run serve test lint format migrate demo clean bench chromium
 
 help:
 	@echo "make run    serve http://$(HOST):$(PORT)/ on SQLite with demo data"
@@ -58,8 +58,21 @@ serve: demo
 	$(LOCAL_ENV) STATIC_MANIFEST=1 $(BIN)/gunicorn clinic.wsgi \
 		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile - --log-file -
 
-test: $(VENV)/.installed-dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+# The browser tests drive Debian's Chromium (never Playwright's own download): installed here when
+# missing (as root, or through sudo). CHROMIUM=/path/to/chromium uses another build.
+CHROMIUM ?= /usr/bin/chromium
+
+chromium:
+	@[ -x "$(CHROMIUM)" ] || [ "$(CHROMIUM)" != /usr/bin/chromium ] || { \
+		echo "Installing Chromium (Debian package) for the browser tests"; \
+		if [ "$$(id -u)" -eq 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else \
+			echo "Chromium is missing: run 'apt-get install chromium' as root, or set CHROMIUM=/path/to/chromium" >&2; \
+			exit 1; fi; \
+		$$SUDO apt-get install -y -qq chromium || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }; }
+	@[ -x "$(CHROMIUM)" ] || { echo "No Chromium at $(CHROMIUM): install it (apt-get install chromium) or set CHROMIUM=/path/to/chromium" >&2; exit 1; }
+
+test: $(VENV)/.installed-dev chromium
+	CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
 
 # wrk comes from Debian's package; installed here when missing (as root, or through sudo).
 bench: $(VENV)/.installed

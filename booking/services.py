@@ -103,6 +103,8 @@ def _check_can_take(slot: Slot, *, now: datetime, staff: bool, patient_kind: str
         raise PatientKindNotAllowed()
     if slot.is_full:
         raise SlotUnavailable()
+    if slot.booked_count == 0:
+        return 1
     taken = set(Booking.objects.active().filter(slot=slot).values_list("seat", flat=True))
     free = [seat for seat in range(1, slot.capacity + 1) if seat not in taken]
     if not free:
@@ -145,9 +147,9 @@ def book_slot(
 ) -> Booking:
     """Book one seat of a slot for a patient.
 
-    ``submission_key`` makes a double submit harmless: if a booking with that key exists (the
-    same form sent twice), it is returned instead of booking again. The check runs under the
-    slot lock, so two simultaneous submits of one form cannot both book.
+    ``submission_key`` makes a double submit harmless: the key is unique in the database, and
+    a second submit of the same form gets the first booking back instead of a second one (or
+    "just taken"), whether it arrives after the first or at the same moment.
 
     Transaction: one short ``atomic()``. Locks: the slot row only (``select_for_update``), taken
     first and held to commit; every rule is re-checked under the lock. Writes the booking, the
@@ -164,64 +166,80 @@ def book_slot(
     staff = source == Booking.Source.STAFF
     if not staff and not patient.consent:
         raise ConsentRequired()
-    try:
-        with transaction.atomic():
-            _set_lock_timeout()
-            try:
-                slot = (
-                    Slot.objects.select_for_update(of=("self",))
-                    .select_related("appointment_type", "clinician")
-                    .get(pk=slot_id)
-                )
-            except Slot.DoesNotExist:
-                raise SlotUnavailable() from None
-            if submission_key:
-                earlier = Booking.objects.filter(submission_key=submission_key).first()
-                if earlier is not None:
-                    return earlier
-            seat = _check_can_take(slot, now=now, staff=staff, patient_kind=patient.patient_kind)
-            booking = _insert_booking(
-                slot=slot, seat=seat, patient=patient, now=now, source=source, submission_key=submission_key or None
-            )
-            Slot.objects.filter(pk=slot.pk).update(booked_count=F("booked_count") + 1)
-            _record(booking, action=BookingEvent.Action.CREATED, now=now, by_staff=staff, user=staff_user)
-            _notify(booking, kind=Notification.Kind.CONFIRMATION, now=now)
-    except (IntegrityError, OperationalError) as error:
-        # Another transaction won the slot (constraint) or held it too long (lock time-out,
-        # "database is locked"). The patient sees "just taken"; the log keeps the cause.
-        logger.info("book_slot on slot %s lost: %s", slot_id, type(error).__name__)
-        raise SlotUnavailable() from error
-    return booking
-
-
-def _insert_booking(
-    *, slot: Slot, seat: int, patient: PatientDetails, now: datetime, source: str, submission_key: str | None = None
-) -> Booking:
-    """Insert the booking, retrying with a fresh reference if one collides."""
+    submission_key = submission_key or None
     for attempt in range(1, REFERENCE_ATTEMPTS + 1):
         reference = new_reference()
         try:
-            with transaction.atomic():  # a savepoint: a collision must not spoil the outer transaction
-                return Booking.objects.create(
-                    slot=slot,
-                    seat=seat,
-                    reference=reference,
-                    patient_name=patient.name,
-                    email=patient.email,
-                    phone=patient.phone,
-                    date_of_birth=patient.date_of_birth,
-                    patient_kind=patient.patient_kind,
-                    reason=patient.reason,
-                    accessibility_needs=patient.accessibility_needs,
-                    consent_at=now if patient.consent else None,
-                    source=source,
-                    created_at=now,
+            with transaction.atomic():
+                _set_lock_timeout()
+                try:
+                    slot = (
+                        Slot.objects.select_for_update(of=("self",))
+                        .select_related("appointment_type", "clinician")
+                        .get(pk=slot_id)
+                    )
+                except Slot.DoesNotExist:
+                    raise SlotUnavailable() from None
+                try:
+                    seat = _check_can_take(slot, now=now, staff=staff, patient_kind=patient.patient_kind)
+                except SlotUnavailable:
+                    # Full: perhaps by this very form, sent twice. Looked up only here, off the
+                    # common path; under the slot lock the first submit has committed by now.
+                    earlier = _booking_with_submission_key(submission_key)
+                    if earlier is not None:
+                        return earlier
+                    raise
+                booking = _insert_booking(
+                    slot=slot, seat=seat, patient=patient, now=now, source=source, reference=reference,
                     submission_key=submission_key,
-                )
-        except IntegrityError:
-            if attempt == REFERENCE_ATTEMPTS or not Booking.objects.filter(reference=reference).exists():
-                raise
+                )  # fmt: skip
+                Slot.objects.filter(pk=slot.pk).update(booked_count=F("booked_count") + 1)
+                _record(booking, action=BookingEvent.Action.CREATED, now=now, by_staff=staff, user=staff_user)
+                _notify(booking, kind=Notification.Kind.CONFIRMATION, now=now)
+            return booking
+        except IntegrityError as error:
+            # The same form sent twice into a slot with room for both: the key is unique.
+            earlier = _booking_with_submission_key(submission_key)
+            if earlier is not None:
+                return earlier
+            # A reference collision (one in 887 million) is tried again with a new reference;
+            # anything else means another transaction won the seat.
+            if attempt < REFERENCE_ATTEMPTS and Booking.objects.filter(reference=reference).exists():
+                continue
+            logger.info("book_slot on slot %s lost: %s", slot_id, type(error).__name__)
+            raise SlotUnavailable() from error
+        except OperationalError as error:
+            # Held too long by another transaction (lock time-out, "database is locked").
+            logger.info("book_slot on slot %s lost: %s", slot_id, type(error).__name__)
+            raise SlotUnavailable() from error
     raise AssertionError("unreachable")
+
+
+def _booking_with_submission_key(submission_key: str | None) -> Booking | None:
+    if not submission_key:
+        return None
+    return Booking.objects.filter(submission_key=submission_key).first()
+
+
+def _insert_booking(
+    *, slot: Slot, seat: int, patient: PatientDetails, now: datetime, source: str, reference: str, submission_key
+) -> Booking:
+    return Booking.objects.create(
+        slot=slot,
+        seat=seat,
+        reference=reference,
+        patient_name=patient.name,
+        email=patient.email,
+        phone=patient.phone,
+        date_of_birth=patient.date_of_birth,
+        patient_kind=patient.patient_kind,
+        reason=patient.reason,
+        accessibility_needs=patient.accessibility_needs,
+        consent_at=now if patient.consent else None,
+        source=source,
+        created_at=now,
+        submission_key=submission_key,
+    )
 
 
 def cancel_booking(
@@ -558,7 +576,8 @@ def _insert_slots(planned: list[tuple[int, int, datetime, datetime]], *, now: da
                 copy.write_row((clinician_id, type_id, start, end, 1, False, 0, now))
         return
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {ops.quote_name(Slot._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - names from the model
+    # Table and column names come from the model and are quoted; every value is a parameter.
+    sql = f"INSERT INTO {ops.quote_name(Slot._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
     created_at = ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.executemany(

@@ -13,11 +13,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.helpers import CHROMIUM_ARGS, DESKTOP, PATIENT, chromium_path
+from tests.e2e.helpers import CHROMIUM_ARGS, DESKTOP, PATIENT, chromium_path, restore_migration_data
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make between
 # browser steps are plain synchronous code all the same.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def migration_data(transactional_db):
+    """Every browser test runs on a transactional database (the live server's thread must see the test's
+    data), whose flush after each test also removes what data migrations made: put it back."""
+    restore_migration_data()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Shared helpers for the browser tests: the browser, a schedule, a patient, axe-core, keyboard, screenshots."""
 
+import importlib
 import logging
 import os
 import re
@@ -8,6 +9,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from booking.models import AppointmentType, clinic_tz
@@ -113,6 +116,15 @@ def make_schedule():
         make_slot(start=clinic_time(next_day, 15), clinician=reyes, appointment_type=appointment_type),
     ]
     return SimpleNamespace(type=appointment_type, clinicians=[okafor, reyes], slots=slots, day=day)
+
+
+def restore_migration_data() -> None:
+    """The information pages and staff groups that data migrations made, which a transactional test's
+    flush removed. (Django's serialized rollback cannot be relied on here: once Playwright runs in
+    this thread, the test sees a fresh database connection object without the serialized copy.)"""
+    editor = SimpleNamespace(connection=connection)
+    importlib.import_module("info.migrations.0002_first_content").create_pages(apps, editor)
+    importlib.import_module("clinic.migrations.0001_roles").set_roles(apps, editor)
 
 
 # --- axe-core -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from tests.e2e.helpers import (
 )
 from tests.e2e.test_patient_journeys import fill_details
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Audit:

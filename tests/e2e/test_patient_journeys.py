@@ -14,9 +14,8 @@ from booking.models import Booking, Slot
 from tests.booking.conftest import make_booking
 from tests.e2e.helpers import PATIENT, VIEWPORTS, focused, make_schedule, save_screenshot, tab_to
 
-# Transactional, because the live server's thread must see the test's data; serialized rollback gives
-# every test the information pages and staff groups of the data migrations back.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional, because the live server's thread must see the test's data.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 REFERENCE = re.compile(r"HO-[A-Z0-9]{6}")
 

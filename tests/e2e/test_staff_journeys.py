@@ -17,7 +17,7 @@ from info.models import Page
 from tests.booking.conftest import make_booking, make_slot
 from tests.e2e.helpers import PATIENT, VIEWPORTS, make_schedule, save_screenshot
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "a-long-test-password-for-staff"
 
