@@ -190,9 +190,14 @@ def book_slot(
                         return earlier
                     raise
                 booking = _insert_booking(
-                    slot=slot, seat=seat, patient=patient, now=now, source=source, reference=reference,
+                    slot=slot,
+                    seat=seat,
+                    patient=patient,
+                    now=now,
+                    source=source,
+                    reference=reference,
                     submission_key=submission_key,
-                )  # fmt: skip
+                )
                 Slot.objects.filter(pk=slot.pk).update(booked_count=F("booked_count") + 1)
                 _record(booking, action=BookingEvent.Action.CREATED, now=now, by_staff=staff, user=staff_user)
                 _notify(booking, kind=Notification.Kind.CONFIRMATION, now=now)
