@@ -8,6 +8,8 @@ free slot after the week when the week is empty (one query).
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.urls import reverse
+
 from booking.models import Slot, clinic_tz, horizon
 
 
@@ -40,6 +42,7 @@ class FreeTime:
     slot: Slot
     label: str
     clinician_name: str
+    url: str  # the details form for this slot
 
 
 @dataclass
@@ -83,13 +86,26 @@ def free_week(*, appointment_type, now: datetime, week_start: date | None = None
     week_start = min(max(monday_of(week_start), this_week), last_week)
     week_end = week_start + timedelta(days=7)
 
-    slots = base.between(local_midnight(week_start), local_midnight(week_end)).select_related("clinician")
+    slots = (
+        base.between(local_midnight(week_start), local_midnight(week_end))
+        .select_related("clinician")
+        .only("start", "clinician__name")
+    )
     days = [
         Day(date=week_start + timedelta(days=n), label=day_label(week_start + timedelta(days=n))) for n in range(7)
     ]
+    # Labels and links are made here once, not by template filters and {% url %} per slot.
+    details_prefix = reverse("booking:details", kwargs={"slot_id": 0}).removesuffix("0/")
     for slot in slots.order_by("start", "clinician__name", "pk"):
         index = (slot.start.astimezone(tz).date() - week_start).days
-        days[index].times.append(FreeTime(slot=slot, label=time_label(slot.start), clinician_name=slot.clinician.name))
+        days[index].times.append(
+            FreeTime(
+                slot=slot,
+                label=time_label(slot.start),
+                clinician_name=slot.clinician.name,
+                url=f"{details_prefix}{slot.pk}/",
+            )
+        )
 
     next_free_after = None
     if not any(day.times for day in days):

@@ -4,8 +4,13 @@ Only pages that are the same for every anonymous visitor are cached: no personal
 token, no form state. A visitor with a session (staff) or a pending message gets a fresh page,
 so staff previews and "this time is no longer available" messages are never served to others.
 
-Each cached page belongs to a *generation* (for example "info" or "slots"); bumping the
-generation after a change makes every cached page of it stale at once, on every app server.
+Each cached page belongs to a *generation* ("info" or "slots"); bumping the generation after a
+change makes every cached page of it stale at once, on every app server.
+
+Views opt in with ``@cache_anonymous``, which stores what they render. ``PublicPageCacheMiddleware``
+answers later requests for those pages early, before sessions, CSRF, messages and
+authentication run, with one round trip to the cache; the security middleware above it still
+adds every header.
 """
 
 import functools
@@ -15,9 +20,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 
+GENERATIONS = ("info", "slots")
+
 
 def _generation_key(name: str) -> str:
     return f"page-generation:{name}"
+
+
+def _page_key(request) -> str:
+    return "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
 
 
 def current_generation(name: str) -> int:
@@ -25,7 +36,7 @@ def current_generation(name: str) -> int:
 
 
 def bump_generation(name: str) -> None:
-    """Make every cached page of ``name`` stale (call after commit of the change)."""
+    """Make every cached page of ``name`` stale."""
     key = _generation_key(name)
     try:
         cache.incr(key)
@@ -41,25 +52,54 @@ def _is_cacheable_request(request) -> bool:
     )
 
 
+def _cached_response(request) -> HttpResponse | None:
+    page_key = _page_key(request)
+    found = cache.get_many([page_key, *(_generation_key(name) for name in GENERATIONS)])
+    entry = found.get(page_key)
+    if entry is None:
+        return None
+    generation, version, content, content_type = entry
+    if found.get(_generation_key(generation)) != version:
+        return None
+    return HttpResponse(content, content_type=content_type)
+
+
 def cache_anonymous(*, generation: str, timeout: int):
-    """Serve anonymous GETs of the decorated view from the cache for up to ``timeout`` seconds."""
+    """Cache what the decorated view renders for anonymous GETs, for up to ``timeout`` seconds."""
+    if generation not in GENERATIONS:
+        raise ValueError(f"Unknown page generation {generation!r}")
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if not _is_cacheable_request(request):
                 return view(request, *args, **kwargs)
-            digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-            key = f"page:{generation}:{current_generation(generation)}:{digest}"
-            cached = cache.get(key)
-            if cached is not None:
-                content, content_type = cached
-                return HttpResponse(content, content_type=content_type)
+            if not getattr(request, "public_page_cache_checked", False):
+                cached = _cached_response(request)
+                if cached is not None:
+                    return cached
+            version = current_generation(generation)
             response = view(request, *args, **kwargs)
             if response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False):
-                cache.set(key, (response.content, response["Content-Type"]), timeout)
+                entry = (generation, version, response.content, response["Content-Type"])
+                cache.set(_page_key(request), entry, timeout)
             return response
 
         return wrapper
 
     return decorator
+
+
+class PublicPageCacheMiddleware:
+    """Serve cached public pages before the rest of the stack runs (see the module docstring)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _is_cacheable_request(request):
+            cached = _cached_response(request)
+            if cached is not None:
+                return cached
+            request.public_page_cache_checked = True
+        return self.get_response(request)
