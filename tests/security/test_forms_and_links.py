@@ -135,3 +135,12 @@ def test_manage_link_holds_no_personal_data(booking):
     for value in (booking.patient_name, booking.email, booking.phone, booking.date_of_birth.isoformat()):
         assert value not in token
     assert token.split(":")[0] == f"{booking.pk}.{booking.version}"
+
+
+@pytest.mark.parametrize("username", ["A" * 300, "recep\x00tion"])
+def test_staff_login_with_an_impossible_username_is_a_field_error_not_a_server_error(client, username):
+    # Found by the fuzzing on PostgreSQL: django-axes stored the long username in a 255-character column.
+    response = client.post("/admin/login/", {"username": username, "password": "a-long-test-password"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
