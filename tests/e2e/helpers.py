@@ -210,6 +210,11 @@ def tab_to(page, text: str | None = None, *, element_id: str | None = None, max_
     for _ in range(max_presses):
         page.keyboard.press("Tab")
         now = focused(page)
+        for _ in range(5):  # the focus ring may be painted a frame after the key press
+            if now["visible"]:
+                break
+            page.wait_for_timeout(50)
+            now = focused(page)
         seen.append(now["text"] or now["tag"])
         assert now["visible"], f"no visible focus indicator on {now}"
         if (element_id and now["id"] == element_id) or (text and now["text"].startswith(text)):

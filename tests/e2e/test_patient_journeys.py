@@ -158,9 +158,8 @@ def test_patient_journey_by_keyboard_alone(page, schedule):
     box = page.get_by_role("link", name="Skip to main content").bounding_box()
     assert box["y"] >= 0 and box["height"] >= 24, box
     press(page)
-    assert focused(page)["id"] == "main"
-
-    page.wait_for_load_state()
+    expect(page.locator("#main")).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/#main$"))
     tab_to(page, "What is heterotopic ossification")
     press(page)
     expect(page).to_have_url(re.compile(r"/info/[\w-]+/$"))
