@@ -11,8 +11,10 @@ from django.db import migrations
 
 ROLES = {
     # Answers the phone: finds, books, moves and cancels bookings, blocks slots, marks attendance,
-    # resends emails. Sees the date of birth to identify callers, never the reason for the visit.
+    # resends emails, exports lists (day sheets, call lists; the export leaves out the reason).
+    # Sees the date of birth to identify callers, never the reason for the visit.
     "Reception": [
+        "booking.export_bookings",
         "booking.view_booking",
         "booking.add_booking",
         "booking.change_booking",

@@ -47,6 +47,7 @@ def test_the_migration_creates_the_four_roles():
 
 def test_reception_permissions_are_exactly_its_job():
     assert permissions("Reception") == {
+        "booking.export_bookings",
         "booking.view_booking",
         "booking.add_booking",
         "booking.change_booking",
@@ -97,7 +98,7 @@ def test_reception_finds_and_changes_bookings_sees_date_of_birth_not_reason(rece
     assert listed == {own.reference, other.reference}
     assert "Date of birth" in page and "May 17, 1980" in page
     assert "Knee-4471" not in page and "Reason" not in page
-    assert actions(reception_client) == {"cancel_and_notify", "mark_attended", "mark_no_show"}
+    assert actions(reception_client) == {"cancel_and_notify", "mark_attended", "mark_no_show", "export_csv"}
     assert reception_client.get(f"{BOOKINGS}{own.pk}/cancel/").status_code == 200
     assert reception_client.get(f"{BOOKINGS}{own.pk}/move/").status_code == 200
 
@@ -120,12 +121,26 @@ def test_reception_cannot_reach_what_is_not_its_job(reception_client, url):
     assert reception_client.get(url).status_code == 403
 
 
-def test_reception_cannot_export_or_erase(reception_client, two_bookings):
+def test_reception_cannot_erase(reception_client, two_bookings):
     own, _ = two_bookings
 
     assert reception_client.get(f"{BOOKINGS}{own.pk}/erase/").status_code == 403
-    response = reception_client.post(BOOKINGS, {"action": "export_csv", "_selected_action": [own.pk]})
+    response = reception_client.post(BOOKINGS, {"action": "erase_personal_data", "_selected_action": [own.pk]})
     assert response.get("Content-Type", "").startswith("text/html")
+    own.refresh_from_db()
+    assert own.anonymised_at is None
+
+
+def test_reception_exports_csv_without_the_reason(reception_client, two_bookings):
+    own, other = two_bookings
+
+    response = reception_client.post(BOOKINGS, {"action": "export_csv", "_selected_action": [own.pk, other.pk]})
+    content = response.content.decode()
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert content.splitlines()[0].endswith("Phone,Access needs")
+    assert own.reference in content and other.reference in content
+    assert "Knee-4471" not in content
 
 
 def test_a_clinician_sees_own_bookings_with_the_reason_and_marks_attendance(client, doctor, two_bookings):
