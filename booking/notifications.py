@@ -24,12 +24,13 @@ from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import task, task_backends
+from django_tasks_db.backend import DatabaseBackend
 
 from booking.availability import when_label
 from booking.calendar import booking_ics
@@ -75,6 +76,27 @@ def enqueue(notification_id: int) -> None:
         send_notification.enqueue(notification_id)
     except Exception as error:
         logger.warning("notification %s not enqueued (%s); it stays pending", notification_id, type(error).__name__)
+
+
+def enqueue_with_transaction(notification_id: int) -> None:
+    """Queue a notification written in the current transaction, so that it goes out once the
+    transaction commits and never if it rolls back.
+
+    With the task queue in our own database (django-tasks-db, production) the task row is written
+    inside the transaction, in a savepoint: it commits with the booking, costs no second commit,
+    and a problem with the queue cannot undo the booking. Any other backend (the immediate one
+    sends at once) is called after commit.
+    """
+    if connection.in_atomic_block and isinstance(task_backends["default"], DatabaseBackend):
+        try:
+            with transaction.atomic():
+                send_notification.enqueue(notification_id)
+        except Exception as error:
+            logger.warning(
+                "notification %s not enqueued (%s); it stays pending", notification_id, type(error).__name__
+            )
+        return
+    transaction.on_commit(lambda: enqueue(notification_id), robust=True)
 
 
 @task()
@@ -146,7 +168,7 @@ def send_manage_links(*, email: str, now: datetime) -> int:
         for booking_id, start in bookings
     )
     for notification in created:
-        transaction.on_commit(partial(enqueue, notification.pk), robust=True)
+        enqueue_with_transaction(notification.pk)
     return len(created)
 
 

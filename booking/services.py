@@ -130,7 +130,7 @@ def _notify(booking: Booking, *, kind: str, now: datetime) -> None:
     notification = Notification.objects.create(
         booking=booking, kind=kind, for_start=booking.slot.start, created_at=now, next_attempt_at=now
     )
-    transaction.on_commit(lambda: notifications.enqueue(notification.pk), robust=True)
+    notifications.enqueue_with_transaction(notification.pk)
 
 
 # --- Booking ------------------------------------------------------------------------------

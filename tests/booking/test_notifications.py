@@ -4,6 +4,7 @@ import smtplib
 import threading
 import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -74,6 +75,55 @@ def test_enqueue_passes_only_the_notification_id(settings, django_capture_on_com
     assert list(result.args) == [booking.notifications.get().pk]
     assert all(type(argument) is int for argument in result.args)
     assert result.kwargs == {}
+
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_with_the_database_queue_the_task_is_written_in_the_booking_transaction(
+    settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE_TASKS
+    slot = make_slot()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+
+    [queued] = DBTaskResult.objects.all()
+    assert queued.task_path == "booking.notifications.send_notification"
+    assert queued.args_kwargs == {"args": [booking.notifications.get().pk], "kwargs": {}}
+    # Nothing about the email is left for after commit (only the cache of free times goes stale).
+    assert [callback.__qualname__ for callback in callbacks] == ["schedule_changed.<locals>.<lambda>"]
+
+
+def test_with_the_database_queue_a_rolled_back_booking_queues_nothing(settings):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DATABASE_TASKS
+    slot = make_slot()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+        raise RuntimeError("the surrounding transaction fails")
+
+    assert DBTaskResult.objects.count() == 0
+    assert Notification.objects.count() == 0
+
+
+def test_with_the_database_queue_a_broken_queue_never_breaks_the_booking(settings, monkeypatch):
+    settings.TASKS = DATABASE_TASKS
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("queue table missing")
+
+    monkeypatch.setattr(notifications, "send_notification", SimpleNamespace(enqueue=broken))
+    booking = book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
+
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
+    assert booking.notifications.get().status == Notification.Status.PENDING
 
 
 def test_enqueue_never_raises(settings, mailoutbox):
