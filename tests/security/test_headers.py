@@ -92,6 +92,9 @@ from django.test.utils import setup_test_environment
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.conf import settings
 
+from django.core.management import call_command
+
+call_command("migrate", verbosity=0)  # a fresh SQLite file of this test's own (sessions are saved)
 setup_test_environment()
 client = Client()
 plain = client.get("/robots.txt")
@@ -118,9 +121,15 @@ print(json.dumps({
 """
 
 
-def test_production_settings_redirect_to_https_send_hsts_and_secure_cookies():
+def test_production_settings_redirect_to_https_send_hsts_and_secure_cookies(tmp_path):
     result = run_settings(
-        {"SECRET_KEY": "s" * 60, "DEBUG": "0", "ALLOWED_HOSTS": "testserver", "CACHE_URL": ""},
+        {
+            "SECRET_KEY": "s" * 60,
+            "DEBUG": "0",
+            "ALLOWED_HOSTS": "testserver",
+            "CACHE_URL": "",
+            "SQLITE_PATH": str(tmp_path / "production.sqlite3"),
+        },
         code=PRODUCTION_CHECK,
         unset=("HTTPS", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD"),
     )
