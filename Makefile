@@ -68,7 +68,7 @@ chromium:
 		if [ "$$(id -u)" -eq 0 ]; then SUDO=; elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; else \
 			echo "Chromium is missing: run 'apt-get install chromium' as root, or set CHROMIUM=/path/to/chromium" >&2; \
 			exit 1; fi; \
-		$$SUDO apt-get install -y -qq chromium || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }; }
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; }
 	@[ -x "$(CHROMIUM)" ] || { echo "No Chromium at $(CHROMIUM): install it (apt-get install chromium) or set CHROMIUM=/path/to/chromium" >&2; exit 1; }
 
 test: $(VENV)/.installed-dev chromium
@@ -79,7 +79,7 @@ bench: $(VENV)/.installed
 	@command -v wrk >/dev/null 2>&1 || { \
 		echo "Installing wrk (Debian package)"; \
 		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get install -y -qq wrk || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }; }
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk || { $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }; }
 	$(BIN)/python -m bench.run
 
 lint: $(VENV)/.installed-dev
