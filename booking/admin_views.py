@@ -281,11 +281,9 @@ def _filters(
     return form, start, days, clinician, appointment_type, nav
 
 
-def schedule(request, *, model_admin):
-    """Day or week view of every clinician's slots; opens on today; prints cleanly."""
-    if not request.user.has_perm("booking.view_slot"):
-        raise PermissionDenied
-    form, start, days, clinician, appointment_type, nav = _filters(request, default_view="day")
+def _schedule_page(request, model_admin, *, default_view: str, free_only: bool, **extra) -> TemplateResponse:
+    """The schedule grid (staff schedule or "book for a caller" picker) from the request's filters."""
+    form, start, days, clinician, appointment_type, nav = _filters(request, default_view=default_view)
     grid = build_schedule(
         start=start,
         days=days,
@@ -293,22 +291,28 @@ def schedule(request, *, model_admin):
         user=request.user,
         clinician=clinician,
         appointment_type=appointment_type,
+        free_only=free_only,
     )
     return TemplateResponse(
         request,
         "admin/booking/schedule.html",
-        admin_context(
-            model_admin,
-            request,
-            title="Schedule",
-            subtitle=grid.label,
-            schedule=grid,
-            filter_form=form,
-            nav=nav,
-            mode="schedule",
-            can_book=request.user.has_perm("booking.add_booking"),
-            can_mark=request.user.has_perm("booking.mark_attendance"),
-        ),
+        admin_context(model_admin, request, subtitle=grid.label, schedule=grid, filter_form=form, nav=nav, **extra),
+    )
+
+
+def schedule(request, *, model_admin):
+    """Day or week view of every clinician's slots; opens on today; prints cleanly."""
+    if not request.user.has_perm("booking.view_slot"):
+        raise PermissionDenied
+    return _schedule_page(
+        request,
+        model_admin,
+        default_view="day",
+        free_only=False,
+        title="Schedule",
+        mode="schedule",
+        can_book=request.user.has_perm("booking.add_booking"),
+        can_mark=request.user.has_perm("booking.mark_attendance"),
     )
 
 
@@ -343,29 +347,8 @@ def book_pick(request, *, model_admin):
     """Step 1: pick a free slot in the week view."""
     if not request.user.has_perm("booking.add_booking"):
         raise PermissionDenied
-    form, start, days, clinician, appointment_type, nav = _filters(request, default_view="week")
-    grid = build_schedule(
-        start=start,
-        days=days,
-        now=timezone.now(),
-        user=request.user,
-        clinician=clinician,
-        appointment_type=appointment_type,
-        free_only=True,
-    )
-    return TemplateResponse(
-        request,
-        "admin/booking/schedule.html",
-        admin_context(
-            model_admin,
-            request,
-            title="Book for a caller",
-            subtitle=grid.label,
-            schedule=grid,
-            filter_form=form,
-            nav=nav,
-            mode="book",
-        ),
+    return _schedule_page(
+        request, model_admin, default_view="week", free_only=True, title="Book for a caller", mode="book"
     )
 
 
