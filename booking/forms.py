@@ -10,6 +10,7 @@ from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from booking.models import AppointmentType, PatientKind
 from booking.services import PatientDetails
@@ -124,10 +125,14 @@ class BookingForm(forms.Form):
             {"max": today.isoformat(), "min": years_before(today, MAX_AGE_YEARS).isoformat()}
         )
         self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The crispy layout, built only when the form is shown (a POST that books never needs it)."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
             Fieldset(
                 "About the patient",
                 Field("patient_name"),
@@ -148,6 +153,7 @@ class BookingForm(forms.Form):
             Div(Field("website"), css_class="hp-field", aria_hidden="true"),
             Field("submission_key"),
         )
+        return helper
 
     def clean_patient_name(self):
         name = clean_text(self.cleaned_data["patient_name"])

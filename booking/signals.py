@@ -11,12 +11,11 @@ SCHEDULE_MODELS = (AppointmentType, Booking, Clinician, Closure, Slot)
 
 
 def schedule_changed() -> None:
-    """Make cached schedule pages stale now and again once the transaction commits.
+    """Make cached schedule pages stale once the change is committed (at once outside a transaction).
 
-    The second bump drops any page that a reader rendered from the old data and cached
-    between the change and the commit.
+    Bumping before the commit would not help: until then other requests still read the old
+    data, and may cache it again under the new generation.
     """
-    bump_generation("slots")
     transaction.on_commit(lambda: bump_generation("slots"), robust=True)
 
 

@@ -92,10 +92,28 @@ def _slot_or_404(slot_id):
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(key="ip", rate=booking_rate, method="POST", block=False)
 def details(request, slot_id):
-    slot = _slot_or_404(slot_id)
     now = timezone.now()
-    context = {"slot": slot, "when": when_label(slot.start), "alternatives": []}
+    failure = None
+    if request.method == "POST" and not getattr(request, "limited", False):
+        # The common case first: valid details are booked at once. The service reads, locks and
+        # checks the slot itself (the appointment type's patient rule included), so the page
+        # loads the slot only when it has to show the form again.
+        form = BookingForm(request.POST)
+        if form.is_valid():
+            try:
+                booking = services.book_slot(
+                    slot_id=slot_id,
+                    patient=form.patient_details(),
+                    now=now,
+                    submission_key=form.cleaned_data["submission_key"],
+                )
+            except BookingError as error:
+                failure = error
+            else:
+                return redirect("booking:confirmed", token=links.make_token(booking))
 
+    slot = _slot_or_404(slot_id)
+    context = {"slot": slot, "when": when_label(slot.start), "alternatives": []}
     if request.method != "POST":
         if not slot.is_bookable(now):
             messages.info(request, "Sorry, that time is no longer available. Please choose another.")
@@ -105,34 +123,28 @@ def details(request, slot_id):
         )
         return render(request, "booking/details.html", {**context, "form": form})
 
+    # Shown again: validated with the slot's appointment type, so every problem is listed at once.
     form = BookingForm(request.POST, appointment_type=slot.appointment_type)
+    form.is_valid()
     if getattr(request, "limited", False):
         context["problem"] = (
             "You have made many bookings from this connection in a short time. Please wait an hour and try "
             f"again, or call us on {settings.CLINIC_PHONE}. Your details are still in the form below."
         )
         return render(request, "booking/details.html", {**context, "form": form}, status=429)
-    if form.is_valid():
-        try:
-            booking = services.book_slot(
-                slot_id=slot.pk,
-                patient=form.patient_details(),
-                now=now,
-                submission_key=form.cleaned_data["submission_key"],
-            )
-        except PatientKindNotAllowed as error:
-            form.add_error("patient_kind", error.message)
-        except ConsentRequired as error:
-            form.add_error("consent", error.message)
-        except (SlotUnavailable, SlotNotBookable) as error:
-            context["problem"] = f"{error.message} Your details are kept: choose one of the times below to book it."
-            context["alternatives"] = [
-                {"slot": other, "label": when_label(other.start)}
-                for other in services.nearest_free_slots(slot=slot, now=now)
-            ]
-            return render(request, "booking/details.html", {**context, "form": form}, status=409)
-        else:
-            return redirect("booking:confirmed", token=links.make_token(booking))
+    if isinstance(failure, (SlotUnavailable, SlotNotBookable)):
+        context["problem"] = f"{failure.message} Your details are kept: choose one of the times below to book it."
+        context["alternatives"] = [
+            {"slot": other, "label": when_label(other.start)}
+            for other in services.nearest_free_slots(slot=slot, now=now)
+        ]
+        return render(request, "booking/details.html", {**context, "form": form}, status=409)
+    if isinstance(failure, PatientKindNotAllowed) and "patient_kind" not in form.errors:
+        form.add_error("patient_kind", failure.message)
+    elif isinstance(failure, ConsentRequired) and "consent" not in form.errors:
+        form.add_error("consent", failure.message)
+    elif failure is not None and not form.errors:
+        form.add_error(None, failure.message)
     return render(request, "booking/details.html", {**context, "form": form})
 
 

@@ -168,7 +168,7 @@ def test_week_view_costs_a_constant_number_of_queries(client, consultation, djan
     assert response.content.decode().count('href="/book/slot/') >= 10
 
 
-def test_week_view_query_count_does_not_grow_with_slots(client, consultation, django_assert_num_queries):
+def test_week_view_query_count_does_not_grow_with_slots(client, consultation, django_capture_on_commit_callbacks):
     clinician = consultation.clinicians.get()
     make_slot(start=hour(3), clinician=clinician, appointment_type=consultation)
     from django.db import connection
@@ -176,8 +176,10 @@ def test_week_view_query_count_does_not_grow_with_slots(client, consultation, dj
 
     with CaptureQueriesContext(connection) as few:
         client.get("/book/consultation/")
-    for n in range(1, 60):
-        make_slot(start=hour(3) + timedelta(minutes=45 * n), clinician=clinician, appointment_type=consultation)
+    # Committed (the callbacks run): the cached week view goes stale and is rendered again.
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(1, 60):
+            make_slot(start=hour(3) + timedelta(minutes=45 * n), clinician=clinician, appointment_type=consultation)
     with CaptureQueriesContext(connection) as many:
         client.get("/book/consultation/")
 
@@ -303,6 +305,42 @@ def test_appointment_for_new_patients_refuses_returning_patient_with_a_message(c
 
     assert Booking.objects.count() == 0
     assert "New patient consultation is for new patients only." in response.content.decode()
+
+
+def test_refused_patient_kind_and_invalid_details_are_shown_together(client, consultation):
+    consultation.patient_kind = AppointmentType.Kind.NEW
+    consultation.save()
+    slot = make_slot(start=hour(4), clinician=consultation.clinicians.get(), appointment_type=consultation)
+
+    response = client.post(f"/book/slot/{slot.pk}/", form_data(patient_kind="returning", phone="12"))
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert Booking.objects.count() == 0
+    assert "New patient consultation is for new patients only." in html
+    assert "Please enter a phone number we can call" in html
+    assert 'value="Jordan Rivers"' in html
+
+
+def test_booking_post_reads_the_slot_once_under_its_lock(client, slot):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"/book/slot/{slot.pk}/", form_data())
+
+    assert response.status_code == 302
+    slot_reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and 'FROM "booking_slot"' in q["sql"]]
+    assert len(slot_reads) == 1
+    if connection.vendor == "postgresql":
+        assert "FOR UPDATE" in slot_reads[0]
+
+
+def test_booking_post_to_an_unknown_slot_is_404_and_books_nothing(client, slot):
+    response = client.post("/book/slot/999999/", form_data())
+
+    assert response.status_code == 404
+    assert Booking.objects.count() == 0
 
 
 def test_slot_taken_meanwhile_keeps_details_and_offers_three_nearest_times(client, slot, consultation):

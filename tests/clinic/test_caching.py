@@ -25,12 +25,17 @@ def test_anonymous_information_page_is_served_from_the_cache(client, django_asse
     assert second["Content-Type"] == "text/html; charset=utf-8"
 
 
-def test_saving_a_page_makes_the_cached_copy_stale(client):
+def test_saving_a_page_makes_the_cached_copy_stale_once_committed(client, django_capture_on_commit_callbacks):
     client.get("/info/diagnosis/")
     page = Page.objects.get(slug="diagnosis")
 
-    page.body = "New wording about **imaging**."
-    page.save()
+    with django_capture_on_commit_callbacks() as on_commit:
+        page.body = "New wording about **imaging**."
+        page.save()
+    # Until the commit, other visitors could only read the old page: the cached copy stands.
+    assert "New wording" not in client.get("/info/diagnosis/").content.decode()
+    for callback in on_commit:
+        callback()
 
     assert "New wording about <strong>imaging</strong>." in client.get("/info/diagnosis/").content.decode()
 
@@ -67,14 +72,15 @@ def test_not_found_pages_are_not_cached(client, make_page):
     assert client.get("/info/later/").status_code == 200
 
 
-def test_booking_a_slot_removes_it_from_the_cached_week_view(client):
+def test_booking_a_slot_removes_it_from_the_cached_week_view(client, django_capture_on_commit_callbacks):
     appointment_type = make_type(slug="consultation")
     clinician = make_clinician()
     start = (timezone.now() + timedelta(days=4)).replace(minute=0, second=0, microsecond=0)
     slot = make_slot(start=start, clinician=clinician, appointment_type=appointment_type)
     assert f"/book/slot/{slot.pk}/" in client.get("/book/consultation/").content.decode()
 
-    make_booking(slot=slot, now=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        make_booking(slot=slot, now=timezone.now())
 
     assert f"/book/slot/{slot.pk}/" not in client.get("/book/consultation/").content.decode()
 
