@@ -143,12 +143,14 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "clinic.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
         }
     }
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "clinic.sqlite3"):
+    # Django's SQLite backend, with writers queueing on a file lock (see clinic/sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = "clinic.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     # Tests run on a file, not in memory, so that concurrency tests see real locking; one file
     # per test run, so that two runs on one machine never share it.

@@ -56,3 +56,16 @@ def stable_signing_timestamps(monkeypatch):
     Checking a link's age still reads the real clock."""
     frozen = signing.b62_encode(int(time.time()))
     monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: frozen)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The SQLite test database is gone by now; its writer lock file (clinic/sqlite3) goes too."""
+    import contextlib
+    import os
+
+    from django.conf import settings
+
+    test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"] == "clinic.sqlite3" and test_name:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(f"{test_name}-writer.lock")

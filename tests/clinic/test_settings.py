@@ -60,9 +60,9 @@ def test_production_defaults_are_secure():
 
     result = run_settings({"SECRET_KEY": "x" * 50}, code=code, unset=("HTTPS",))
 
-    assert result.stdout.strip() == (
-        "True True True 31536000 America/New_York django.db.backends.sqlite3 IMMEDIATE"
-    ), result.stderr
+    assert result.stdout.strip() == ("True True True 31536000 America/New_York clinic.sqlite3 IMMEDIATE"), (
+        result.stderr
+    )
 
 
 def test_database_url_selects_postgresql():
