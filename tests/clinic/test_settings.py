@@ -60,9 +60,8 @@ def test_production_defaults_are_secure():
 
     result = run_settings({"SECRET_KEY": "x" * 50}, code=code, unset=("HTTPS",))
 
-    assert result.stdout.strip() == ("True True True 31536000 America/New_York clinic.sqlite3 IMMEDIATE"), (
-        result.stderr
-    )
+    expected = "True True True 31536000 America/New_York clinic.sqlite3 IMMEDIATE"
+    assert result.stdout.strip() == expected, result.stderr
 
 
 def test_database_url_selects_postgresql():
