@@ -107,3 +107,10 @@ def test_bump_generation_increments_and_survives_an_empty_cache():
     cache.clear()
     bump_generation("info")
     assert current_generation("info") == 2
+
+
+def test_redis_replies_are_parsed_by_hiredis():
+    """requirements.txt pins hiredis so that the cached-page round trip is parsed in C."""
+    from redis.utils import HIREDIS_AVAILABLE
+
+    assert HIREDIS_AVAILABLE
