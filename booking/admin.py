@@ -454,6 +454,11 @@ class BookingAdmin(admin.ModelAdmin):
                 f"{booking_id}/move/", view(partial(admin_views.move, model_admin=self)), name="booking_booking_move"
             ),
             path(
+                f"{booking_id}/contact/",
+                view(partial(admin_views.contact, model_admin=self)),
+                name="booking_booking_contact",
+            ),
+            path(
                 f"{booking_id}/cancel/",
                 view(partial(admin_views.cancel, model_admin=self)),
                 name="booking_booking_cancel",
@@ -500,6 +505,7 @@ class BookingAdmin(admin.ModelAdmin):
                 and obj.slot.start <= timezone.now()
                 and user.has_perm("booking.mark_attendance"),
                 can_erase=obj.anonymised_at is None and user.has_perm("booking.erase_personal_data"),
+                can_edit_contact=obj.anonymised_at is None and user.has_perm("booking.change_booking"),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

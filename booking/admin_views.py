@@ -25,7 +25,7 @@ from booking import services
 from booking.audit import record_staff_access
 from booking.availability import day_label, local_midnight, monday_of, time_label
 from booking.exceptions import BookingError
-from booking.forms import BookingForm, clean_multiline
+from booking.forms import BookingForm, ContactFields, clean_multiline
 from booking.models import AppointmentType, Booking, BookingEvent, Clinician, Closure, Slot, clinic_tz
 
 MAX_GENERATION_DAYS = 366
@@ -477,6 +477,78 @@ def move(request, booking_id: int, *, model_admin):
             mode="move",
             booking=booking,
             booking_when=short_when(booking.slot.start),
+        ),
+    )
+
+
+class ContactForm(ContactFields):
+    """Staff correct a booking's contact details; the checks are the patient's own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient_name"].help_text = "As the patient spells it."
+        self.fields["email"].help_text = (
+            "A new address gets the confirmation with a new link to change the booking; links sent "
+            "before stop working."
+        )
+        self.fields["phone"].help_text = "For example 212-555-0123 or +44 20 7946 0958."
+
+    def contact_details(self) -> services.ContactDetails:
+        data = self.cleaned_data
+        return services.ContactDetails(
+            name=data["patient_name"],
+            email=data["email"],
+            phone=data["phone"],
+            accessibility_needs=data["accessibility_needs"],
+        )
+
+
+def contact(request, booking_id: int, *, model_admin):
+    """Correct the patient's name, email, phone or access needs through update_contact_details."""
+    if not request.user.has_perm("booking.change_booking"):
+        raise PermissionDenied
+    booking = _booking_for(request, model_admin, booking_id)
+    if booking.anonymised_at is not None:
+        messages.error(request, "This booking's personal data was erased; there is nothing to correct.")
+        return HttpResponseRedirect(_change_url(booking))
+    form = ContactForm(
+        request.POST or None,
+        initial={
+            "patient_name": booking.patient_name,
+            "email": booking.email,
+            "phone": booking.phone,
+            "accessibility_needs": booking.accessibility_needs,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking, changed = services.update_contact_details(
+                booking_id=booking.pk, details=form.contact_details(), now=timezone.now(), staff_user=request.user
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(_change_url(booking))
+        if not changed:
+            messages.info(request, f"Nothing changed on {booking.reference}.")
+        elif "email" in changed and booking.status == Booking.Status.CONFIRMED and booking.slot.start > timezone.now():
+            messages.success(
+                request,
+                f"Saved {booking.reference}. The confirmation with a new link goes to the new email address; "
+                "links sent before no longer work.",
+            )
+        else:
+            messages.success(request, f"Saved the contact details of {booking.reference}.")
+        return HttpResponseRedirect(_change_url(booking))
+    return TemplateResponse(
+        request,
+        "admin/booking/booking/contact.html",
+        admin_context(
+            model_admin,
+            request,
+            title=f"Contact details of booking {booking.reference}",
+            form=form,
+            original=booking,
+            when=short_when(booking.slot.start),
         ),
     )
 

@@ -46,8 +46,9 @@ class DateOfBirthInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class BookingForm(forms.Form):
-    """The patient's details for one slot. Labels are part of the stable interface (DESIGN.md)."""
+class ContactFields(forms.Form):
+    """Who the booking is for and how to reach them, with their checks: part of the patient's
+    booking form, and on their own the form staff use to correct a booking."""
 
     patient_name = forms.CharField(
         label="Full name",
@@ -73,6 +74,58 @@ class BookingForm(forms.Form):
         help_text="In case we need to reach you about the appointment. For example 212-555-0123.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
+    accessibility_needs = forms.CharField(
+        label="Access needs (optional)",
+        required=False,
+        max_length=500,
+        help_text="For example wheelchair access, a hoist, extra time or an interpreter.",
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
+    )
+
+    def clean_patient_name(self):
+        name = clean_text(self.cleaned_data["patient_name"])
+        if len(name) < 2:
+            raise forms.ValidationError("Please enter the patient's full name.")
+        if not NAME_PATTERN.match(name):
+            raise forms.ValidationError(
+                "Please use letters only, with spaces, hyphens or apostrophes where the name has them."
+            )
+        return name
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_phone(self):
+        raw = clean_text(self.cleaned_data["phone"])
+        try:
+            number = phonenumbers.parse(raw, settings.CLINIC_PHONE_REGION)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(
+                "Please enter a phone number we can call, for example 212-555-0123 or +44 20 7946 0958."
+            )
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def clean_accessibility_needs(self):
+        return clean_multiline(self.cleaned_data["accessibility_needs"])
+
+
+class BookingForm(ContactFields):
+    """The patient's details for one slot. Labels are part of the stable interface (DESIGN.md)."""
+
+    field_order = [
+        "patient_name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "patient_kind",
+        "reason",
+        "accessibility_needs",
+        "consent",
+        "website",
+        "submission_key",
+    ]
     date_of_birth = forms.DateField(
         label="Date of birth",
         error_messages={
@@ -98,13 +151,6 @@ class BookingForm(forms.Form):
         max_length=500,
         help_text="A few words for your clinician, up to 500 characters. This is never included in emails.",
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
-    )
-    accessibility_needs = forms.CharField(
-        label="Access needs (optional)",
-        required=False,
-        max_length=500,
-        help_text="For example wheelchair access, a hoist, extra time or an interpreter.",
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 500}),
     )
     consent = forms.BooleanField(
         label="I agree that the clinic may store these details to manage this appointment.",
@@ -155,31 +201,6 @@ class BookingForm(forms.Form):
         )
         return helper
 
-    def clean_patient_name(self):
-        name = clean_text(self.cleaned_data["patient_name"])
-        if len(name) < 2:
-            raise forms.ValidationError("Please enter the patient's full name.")
-        if not NAME_PATTERN.match(name):
-            raise forms.ValidationError(
-                "Please use letters only, with spaces, hyphens or apostrophes where the name has them."
-            )
-        return name
-
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
-
-    def clean_phone(self):
-        raw = clean_text(self.cleaned_data["phone"])
-        try:
-            number = phonenumbers.parse(raw, settings.CLINIC_PHONE_REGION)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise forms.ValidationError(
-                "Please enter a phone number we can call, for example 212-555-0123 or +44 20 7946 0958."
-            )
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
         today = timezone.localdate()
@@ -191,9 +212,6 @@ class BookingForm(forms.Form):
 
     def clean_reason(self):
         return clean_multiline(self.cleaned_data["reason"])
-
-    def clean_accessibility_needs(self):
-        return clean_multiline(self.cleaned_data["accessibility_needs"])
 
     def clean_website(self):
         if self.cleaned_data["website"]:

@@ -415,6 +415,7 @@ class BookingEvent(models.Model):
         EXPORTED = "exported", "Exported"
         ANONYMISED = "anonymised", "Anonymised"
         NOTIFIED = "notified", "Notified"
+        DETAILS_CHANGED = "details_changed", "Contact details changed"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)

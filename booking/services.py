@@ -382,6 +382,71 @@ def reschedule_booking(
     return booking
 
 
+@dataclass
+class ContactDetails:
+    """What staff may correct on a booking: who to reach and how, and access needs."""
+
+    name: str
+    email: str
+    phone: str
+    accessibility_needs: str = ""
+
+
+CONTACT_FIELDS = {
+    "name": "patient_name",
+    "email": "email",
+    "phone": "phone",
+    "accessibility_needs": "accessibility_needs",
+}
+
+
+def update_contact_details(
+    *, booking_id: int, details: ContactDetails, now: datetime, staff_user: AbstractBaseUser | None
+) -> tuple[Booking, list[str]]:
+    """Correct a booking's name, email, phone or access needs (staff, e.g. after a phone call).
+
+    Transaction: one ``atomic()``. Locks: the booking row. Writes a "details changed" event that
+    names the fields changed, never their values. A new email address on a confirmed booking
+    still ahead bumps ``version`` (links already sent, perhaps to a wrong address, stop working)
+    and queues a confirmation with a fresh link to the new address. Changing nothing writes
+    nothing.
+
+    Returns the booking and the model field names changed. Raises ``BookingNotFound``, and
+    ``ChangeNotAllowed`` for a booking whose personal data was erased.
+    """
+    with transaction.atomic():
+        _set_lock_timeout()
+        booking = _lock_booking(booking_id)
+        if booking.anonymised_at is not None:
+            raise ChangeNotAllowed("This booking's personal data was erased; there is nothing to correct.")
+        changed = [
+            column
+            for attribute, column in CONTACT_FIELDS.items()
+            if getattr(booking, column) != getattr(details, attribute)
+        ]
+        if not changed:
+            return booking, []
+        for attribute, column in CONTACT_FIELDS.items():
+            setattr(booking, column, getattr(details, attribute))
+        update_fields = list(changed)
+        new_address = "email" in changed and booking.status == Booking.Status.CONFIRMED and booking.slot.start > now
+        if new_address:
+            booking.version += 1
+            update_fields.append("version")
+        booking.save(update_fields=update_fields)
+        _record(
+            booking,
+            action=BookingEvent.Action.DETAILS_CHANGED,
+            now=now,
+            by_staff=True,
+            user=staff_user,
+            detail="changed: " + ", ".join(changed),
+        )
+        if new_address:
+            _notify(booking, kind=Notification.Kind.CONFIRMATION, now=now)
+    return booking, changed
+
+
 def mark_attendance(*, booking_id: int, attended: bool, now: datetime, staff_user: AbstractBaseUser | None) -> Booking:
     """Record that the patient came (``attended=True``) or did not (no-show).
 

@@ -329,3 +329,68 @@ def test_booking_list_matches_several_words_each_anywhere(reception_client):
 
     assert listed(reception_client.get(LIST, {"q": "jordan 1961-02-03"})) == [wanted.reference]
     assert listed(reception_client.get(LIST, {"q": "rivers jordan"})) == [wanted.reference]
+
+
+# --- Contact details --------------------------------------------------------------------------
+
+
+def test_contact_page_shows_the_current_details(reception_client):
+    booking = book(slot_in(timedelta(days=3)), phone="+12125550123", accessibility_needs="Hoist")
+
+    response = reception_client.get(f"{LIST}{booking.pk}/contact/")
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert 'value="+12125550123"' in html
+    assert "Hoist</textarea>" in html
+    change_page = reception_client.get(f"{LIST}{booking.pk}/change/").content.decode()
+    assert f'href="{LIST}{booking.pk}/contact/"' in change_page
+
+
+def test_contact_page_saves_a_new_email_and_sends_the_confirmation_there(
+    reception_client, reception, mailoutbox, django_capture_on_commit_callbacks
+):
+    booking = book(slot_in(timedelta(days=3)))
+    data = {
+        "patient_name": booking.patient_name,
+        "email": "Right.Address@Example.org",
+        "phone": "(212) 555-0123",
+        "accessibility_needs": "",
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reception_client.post(f"{LIST}{booking.pk}/contact/", data)
+
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert (booking.email, booking.phone, booking.version) == ("right.address@example.org", "+12125550123", 2)
+    assert [message.to for message in mailoutbox] == [["right.address@example.org"]]
+    event = BookingEvent.objects.get(booking=booking, action="details_changed")
+    assert (event.actor_user, event.detail) == (reception, "changed: email, phone")
+
+
+def test_contact_page_with_bad_input_keeps_what_was_typed_and_saves_nothing(reception_client):
+    booking = book(slot_in(timedelta(days=3)))
+    data = {"patient_name": "J0hn", "email": "not-an-email", "phone": "12", "accessibility_needs": "Ramp please"}
+
+    response = reception_client.post(f"{LIST}{booking.pk}/contact/", data)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Please use letters only" in html
+    assert "Enter an email address like name@example.com." in html
+    assert "Please enter a phone number we can call" in html
+    assert 'value="not-an-email"' in html
+    assert "Ramp please</textarea>" in html
+    assert Booking.objects.get(pk=booking.pk).email == booking.email
+    assert not BookingEvent.objects.filter(action="details_changed").exists()
+
+
+def test_contact_page_needs_the_change_permission(client, doctor):
+    booking = book(slot_in(timedelta(days=3)))
+    client.force_login(doctor)
+
+    response = client.post(f"{LIST}{booking.pk}/contact/", {"patient_name": "Someone Else"})
+
+    assert response.status_code == 403
+    assert Booking.objects.get(pk=booking.pk).patient_name == booking.patient_name
