@@ -512,7 +512,7 @@ def contact(request, booking_id: int, *, model_admin):
         messages.error(request, "This booking's personal data was erased; there is nothing to correct.")
         return HttpResponseRedirect(_change_url(booking))
     form = ContactForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "patient_name": booking.patient_name,
             "email": booking.email,
@@ -599,7 +599,7 @@ def cancel(request, booking_id: int, *, model_admin):
     if not request.user.has_perm("booking.change_booking"):
         raise PermissionDenied
     booking = _booking_for(request, model_admin, booking_id)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         done, problems = cancel_many(
             request, [booking], cancelled_by=form.cleaned_data["cancelled_by"], reason=form.cleaned_data["reason"]

@@ -254,3 +254,37 @@ def test_staff_login_survives_hostile_input(client, settings, django_user_model)
     post()
 
     report("staff login", outcomes)
+
+
+def test_staff_contact_form_survives_hostile_input(client, booking, django_user_model):
+    from django.contrib.auth.models import Group
+
+    receptionist = django_user_model.objects.create_user("rita", password="a-long-test-password", is_staff=True)
+    receptionist.groups.add(Group.objects.get(name="Reception"))
+    client.force_login(receptionist)
+    url = f"/admin/booking/booking/{booking.pk}/contact/"
+    fields = {
+        "patient_name": value("Jordan Rivers", "Siobhán O'Neil-Ng"),
+        "email": value("jordan@example.org", "Jordan.New@Example.ORG"),
+        "phone": value("212-555-0123", "+44 20 7946 0958"),
+        "accessibility_needs": value("Wheelchair user"),
+    }
+    outcomes = Counter()
+
+    @FUZZ
+    @given(data=form(fields))
+    def post(data):
+        before = Booking.objects.values("patient_name", "email", "phone", "accessibility_needs").get(pk=booking.pk)
+        response = client.post(url, data)
+        after = Booking.objects.values("patient_name", "email", "phone", "accessibility_needs").get(pk=booking.pk)
+        if response.status_code == 302:
+            outcomes["saved" if after != before else "unchanged"] += 1
+        else:
+            assert response.status_code == 200, (response.status_code, data)
+            assert 'class="errorlist' in response.content.decode(), data
+            assert after == before
+            outcomes["field errors"] += 1
+
+    post()
+
+    report("staff contact form", outcomes)

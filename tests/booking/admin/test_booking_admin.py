@@ -394,3 +394,18 @@ def test_contact_page_needs_the_change_permission(client, doctor):
 
     assert response.status_code == 403
     assert Booking.objects.get(pk=booking.pk).patient_name == booking.patient_name
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [("contact", "Enter the patient&#x27;s full name."), ("cancel", "Give a reason: the patient will see it")],
+)
+def test_an_empty_post_gets_required_field_messages_and_changes_nothing(reception_client, page, message):
+    booking = book(slot_in(timedelta(days=3)))
+
+    response = reception_client.post(f"{LIST}{booking.pk}/{page}/", {})
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    after = Booking.objects.get(pk=booking.pk)
+    assert (after.status, after.patient_name, after.version) == ("confirmed", booking.patient_name, 1)
