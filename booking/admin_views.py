@@ -29,6 +29,9 @@ from booking.forms import BookingForm, ContactFields, clean_multiline
 from booking.models import AppointmentType, Booking, BookingEvent, Clinician, Closure, Slot, clinic_tz
 
 MAX_GENERATION_DAYS = 366
+# How far ahead the first generated day may be: further is a typing slip (year 2062 for 2026),
+# and near year 9999 the calendar itself runs out.
+MAX_GENERATION_AHEAD_DAYS = 2 * 366
 
 
 def short_when(moment: datetime | None) -> str:
@@ -43,11 +46,9 @@ def local_today() -> date:
     return timezone.now().astimezone(clinic_tz()).date()
 
 
-def parse_day(value: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+# Days the staff pages accept in ?date=: anything else is a typing slip, and at the ends of the
+# calendar the week around a day (or its midnight in UTC) does not exist.
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def can_see_patient(user, booking: Booking, clinician: Clinician) -> bool:
@@ -236,6 +237,12 @@ class ScheduleFilterForm(forms.Form):
         queryset=AppointmentType.objects.all(),
         empty_label="All appointment types",
     )
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise forms.ValidationError(f"Choose a day from {EARLIEST_DAY:%Y} to {LATEST_DAY:%Y}.")
+        return day
 
 
 def _filters(
@@ -767,11 +774,23 @@ class GenerateForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end:
-            if end < start:
-                self.add_error("end_date", "The last day must be on or after the first day.")
-            elif (end - start).days >= MAX_GENERATION_DAYS:
-                self.add_error("end_date", f"Generate at most {MAX_GENERATION_DAYS} days at a time.")
+            problem = generation_range_problem(start, end, today=local_today())
+            if problem:
+                self.add_error(*problem)
         return cleaned
+
+
+def generation_range_problem(start: date, end: date, *, today: date) -> tuple[str, str] | None:
+    """Why slots cannot be generated from ``start`` to ``end``, as (field, message); None if they can."""
+    if end < start:
+        return "end_date", "The last day must be on or after the first day."
+    if (end - start).days >= MAX_GENERATION_DAYS:
+        return "end_date", f"Generate at most {MAX_GENERATION_DAYS} days at a time."
+    if start < today:
+        return "start_date", "Start today or later: slots on days that have passed cannot be booked."
+    if (start - today).days > MAX_GENERATION_AHEAD_DAYS:
+        return "start_date", f"Start within {MAX_GENERATION_AHEAD_DAYS} days from today."
+    return None
 
 
 def generate(request, *, model_admin):

@@ -7,7 +7,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from booking.admin_views import MAX_GENERATION_DAYS, generation_summary
+from booking.admin_views import generation_range_problem, generation_summary, local_today
 from booking.availability import day_label
 from booking.models import Clinician
 from booking.services import generate_slots
@@ -36,10 +36,10 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Say what would be created; create nothing.")
 
     def handle(self, *args, start, end, clinicians, dry_run, **options):
-        if end < start:
-            raise CommandError("--to must be on or after --from.")
-        if (end - start).days >= MAX_GENERATION_DAYS:
-            raise CommandError(f"Generate at most {MAX_GENERATION_DAYS} days at a time.")
+        problem = generation_range_problem(start, end, today=local_today())
+        if problem:
+            field, message = problem
+            raise CommandError(f"{'--from' if field == 'start_date' else '--to'}: {message}")
         chosen = None
         if clinicians:
             chosen = list(Clinician.objects.filter(slug__in=clinicians))

@@ -1,10 +1,10 @@
 """Slot generation from the admin page and from the command: preview, create, idempotent, same."""
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from booking.models import Closure, Slot, WeeklyHours
 from tests.booking.admin.conftest import local_today, make_clinician, make_type
@@ -138,4 +138,48 @@ def test_reception_cannot_generate_slots(reception_client, hours):
 
     assert reception_client.get(GENERATE).status_code == 403
     assert reception_client.post(GENERATE, form(clinicians, monday, monday, create="Create")).status_code == 403
+    assert Slot.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "field_message"),
+    [
+        ("0001-01-01", "0001-01-02", "Start today or later: slots on days that have passed cannot be booked."),
+        ("9999-12-30", "9999-12-31", "Start within 732 days from today."),
+        ("yesterday", "today", "Start today or later: slots on days that have passed cannot be booked."),
+        ("today", "in 366 days", "Generate at most 366 days at a time."),
+    ],
+)
+def test_the_admin_form_refuses_days_that_cannot_be_generated(manager_client, hours, first, last, field_message):
+    clinicians, _ = hours
+    today = local_today()
+    named = {"today": today, "yesterday": today - timedelta(days=1), "in 366 days": today + timedelta(days=366)}
+    first_day = named.get(first) or date.fromisoformat(first)
+    last_day = named.get(last) or date.fromisoformat(last)
+
+    response = manager_client.post(GENERATE, form(clinicians, first_day, last_day, create="Create"))
+
+    assert response.status_code == 200
+    assert field_message in response.content.decode()
+    assert Slot.objects.count() == 0
+
+
+def test_the_admin_form_accepts_the_last_day_it_may_start_on(manager_client, hours):
+    clinicians, _ = hours
+    first_day = local_today() + timedelta(days=732)
+
+    response = manager_client.post(
+        GENERATE, form(clinicians, first_day, first_day + timedelta(days=6), create="Create")
+    )
+
+    assert response.status_code == 302
+    assert Slot.objects.count() == 2 * 5 * 4  # two clinicians, five weekdays, four 30-minute slots
+
+
+@pytest.mark.parametrize(("first", "last"), [("0001-01-01", "0001-01-01"), ("9999-12-31", "9999-12-31")])
+def test_the_command_refuses_days_that_cannot_be_generated(hours, first, last):
+    with pytest.raises(CommandError) as refused:
+        call_command("generate_slots", "--from", first, "--to", last, stdout=StringIO())
+
+    assert str(refused.value).startswith("--from: Start")
     assert Slot.objects.count() == 0

@@ -136,3 +136,22 @@ def test_attendance_never_redirects_off_site(reception_client):
     )
 
     assert response["Location"] == f"/admin/booking/booking/{booking.pk}/change/"
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-02", "1999-12-31", "3000-01-01", "9999-12-31", "2026-02-30"])
+@pytest.mark.parametrize("view", ["day", "week"])
+def test_staff_pages_with_a_day_at_the_ends_of_the_calendar_show_today(manager_client, day, view):
+    booking = book(make_slot(start=at_local(local_today() + timedelta(days=3), 10)))
+    pages = [
+        "/admin/booking/slot/schedule/",
+        "/admin/booking/booking/book/",
+        f"/admin/booking/booking/{booking.pk}/move/",
+    ]
+
+    for page in pages:
+        response = manager_client.get(page, {"date": day, "view": view})
+
+        assert response.status_code == 200, page
+        html = response.content.decode()
+        expected_day = local_today() if "move" not in page else booking.slot.local_start.date()
+        assert f'name="date" value="{expected_day.isoformat()}"' in html, page
