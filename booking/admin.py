@@ -9,8 +9,11 @@ import re
 from datetime import date, datetime, timedelta
 from functools import partial
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Prefetch, Q
 from django.forms import ModelForm
 from django.http import HttpResponseRedirect
@@ -20,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from booking import admin_views, notifications, services
-from booking.admin_views import short_when
+from booking.admin_views import EARLIEST_DAY, LATEST_DAY, short_when
 from booking.audit import record_staff_access
 from booking.availability import local_midnight, monday_of
 from booking.exceptions import BookingError
@@ -35,6 +38,42 @@ from booking.models import (
     WeeklyHours,
     clinic_tz,
 )
+
+# --- Dates staff type ------------------------------------------------------------------------
+
+
+class ClinicDateTimeField(forms.SplitDateTimeField):
+    """The admin's date-and-time field, for the years the clinic can use."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is not None and not EARLIEST_DAY.year <= moment.year <= LATEST_DAY.year:
+            raise ValidationError(f"Enter a date from {EARLIEST_DAY.year} to {LATEST_DAY.year}.", code="out_of_range")
+        return moment
+
+
+class ClinicCalendarAdmin(admin.ModelAdmin):
+    """Dates typed into a form or put into a URL stay within the years the clinic can use.
+
+    Django would take 31 December 9999 at 23:00: turned into UTC it overflows, and so does the
+    date hierarchy's "next day" of that date; both were server errors. A year out of range in the
+    date hierarchy is dropped with a message; the other filters stay.
+    """
+
+    formfield_overrides = {models.DateTimeField: {"form_class": ClinicDateTimeField, "widget": AdminSplitDateTime}}
+
+    def changelist_view(self, request, extra_context=None):
+        year = request.GET.get(f"{self.date_hierarchy}__year") if self.date_hierarchy else None
+        if year is not None and not (year.isdigit() and EARLIEST_DAY.year <= int(year) <= LATEST_DAY.year):
+            messages.warning(
+                request, f"Choose a date from {EARLIEST_DAY.year} to {LATEST_DAY.year}. Showing all dates instead."
+            )
+            kept = request.GET.copy()
+            for part in ("year", "month", "day"):
+                kept.pop(f"{self.date_hierarchy}__{part}", None)
+            return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}" if kept else request.path)
+        return super().changelist_view(request, extra_context)
+
 
 # --- Settings of the schedule -----------------------------------------------------------------
 
@@ -72,7 +111,7 @@ class AppointmentTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(ClinicCalendarAdmin):
     list_display = ["reason", "who", "starts", "ends"]
     list_filter = ["clinician"]
     list_select_related = ["clinician"]
@@ -187,7 +226,7 @@ class SlotForm(ModelForm):
 
 
 @admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
+class SlotAdmin(ClinicCalendarAdmin):
     form = SlotForm
     list_display = ["when", "clinician", "appointment_type", "state", "booking_links"]
     list_filter = [LocalDateFilter, "clinician", "appointment_type", SlotStateFilter]
@@ -294,7 +333,7 @@ class BookingEventInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ClinicCalendarAdmin):
     list_display = ["when", "clinician", "appointment_type", "patient_name", "reference", "status", "source"]
     list_display_links = ["when", "patient_name", "reference"]
     list_filter = [
@@ -604,7 +643,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(BookingEvent)
-class BookingEventAdmin(admin.ModelAdmin):
+class BookingEventAdmin(ClinicCalendarAdmin):
     """Read-only: the audit trail is written by the services and the admin, never edited."""
 
     list_display = ["at_local", "booking_reference", "action", "actor_kind", "actor_user", "detail"]
