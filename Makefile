@@ -14,7 +14,7 @@ LOCAL_ENV = HTTPS=0 \
 	CLINIC_SITE_URL=$${CLINIC_SITE_URL:-http://$(HOST):$(PORT)} \
 	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret-key)}
 
-.PHONY: help venv install install-dev run serve test lint format migrate demo clean bench chromium
+.PHONY: help venv install install-dev run serve test screenshots lint format migrate demo clean bench chromium
 
 help:
 	@echo "make run    serve http://$(HOST):$(PORT)/ on SQLite with demo data"
@@ -22,6 +22,7 @@ help:
 	@echo "make serve  gunicorn with production-like settings"
 	@echo "make bench  scale benchmark (SQLite, or PostgreSQL with DATABASE_URL); writes docs/benchmarks.md"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make screenshots  browser tests, saving docs/screenshots/"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=python3.x)")'
@@ -74,6 +75,10 @@ chromium:
 test: $(VENV)/.installed-dev chromium
 	CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
 
+# The browser tests again, saving their screenshots into docs/screenshots/ (the README shows them).
+screenshots: $(VENV)/.installed-dev chromium
+	SCREENSHOTS_DIR=docs/screenshots CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/e2e -q
+
 # wrk comes from Debian's package; installed here when missing (as root, or through sudo).
 bench: $(VENV)/.installed
 	@command -v wrk >/dev/null 2>&1 || { \
@@ -92,4 +97,4 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3*
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3* test-results
