@@ -43,7 +43,18 @@ from booking.models import (
 
 
 class ClinicDateTimeField(forms.SplitDateTimeField):
-    """The admin's date-and-time field, for the years the clinic can use."""
+    """The admin's date-and-time field, for the years the clinic can use, with a label for each box.
+
+    Django's split widget puts "Date:" and "Time:" beside the two boxes as plain text, which screen
+    readers do not announce as their labels.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = self.label or "Date and time"
+        date_box, time_box = self.widget.widgets
+        date_box.attrs.setdefault("aria-label", f"{name}: date")
+        time_box.attrs.setdefault("aria-label", f"{name}: time")
 
     def clean(self, value):
         moment = super().clean(value)

@@ -162,3 +162,70 @@ def test_the_checker_itself_finds_violations(page):
     found = {violation["id"] for violation in axe_violations(page)}
 
     assert {"color-contrast", "label", "target-size"} <= found, found
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_the_staff_pages_have_no_wcag_violations(browser, live_server, django_user_model, device):
+    """The clinic's own admin pages, and Django's pages they lead to, through axe-core.
+
+    Its own browser context: axe-core's checks on Django's admin forms set inline styles, which the
+    site's CSP refuses and the browser reports. Each page is checked for console errors before axe
+    runs, so the site's own errors still fail the test.
+    """
+    from django.contrib.auth.models import Group
+
+    from tests.e2e.test_staff_journeys import PASSWORD, log_in
+
+    schedule = make_schedule()
+    manager = django_user_model.objects.create_user("mona", "mona@example.org", PASSWORD, is_staff=True)
+    manager.groups.add(Group.objects.get(name="Clinic manager"))
+    booking = make_booking(slot=schedule.slots[0], now=timezone.now())
+    free = schedule.slots[1]
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[device])
+    page = context.new_page()
+    console_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            console_errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    log_in(page, "mona")
+    pages = {
+        "dashboard": "/admin/",
+        "schedule, day": "/admin/booking/slot/schedule/",
+        "schedule, week": f"/admin/booking/slot/schedule/?view=week&date={schedule.day}",
+        "book for a caller, pick": "/admin/booking/booking/book/",
+        "book for a caller, details": f"/admin/booking/booking/book/{free.pk}/",
+        "booking list": "/admin/booking/booking/",
+        "booking": f"/admin/booking/booking/{booking.pk}/change/",
+        "contact details": f"/admin/booking/booking/{booking.pk}/contact/",
+        "cancel": f"/admin/booking/booking/{booking.pk}/cancel/",
+        "move": f"/admin/booking/booking/{booking.pk}/move/",
+        "generate slots": "/admin/booking/slot/generate/",
+        "slot list": "/admin/booking/slot/",
+        "add a slot": "/admin/booking/slot/add/",
+        "add a closure": "/admin/booking/closure/add/",
+    }
+    results = {}
+    try:
+        for name, path in pages.items():
+            assert page.goto(path).status == 200, name
+            assert console_errors == [], f"{name}: {console_errors}"
+            results[name] = axe_violations(page)
+            console_errors.clear()
+        page.goto(f"/admin/booking/booking/{booking.pk}/contact/")
+        page.get_by_label("Email").fill("not-an-email")
+        page.get_by_role("button", name="Save contact details").click()
+        expect(page.locator("#id_email_error")).to_contain_text("Enter an email address like name@example.com.")
+        assert console_errors == [], f"contact details with an error: {console_errors}"
+        results["contact details with an error"] = axe_violations(page)
+    finally:
+        context.close()
+
+    counts = ", ".join(f"{name} {len(found)}" for name, found in results.items())
+    print(f"\naxe-core, staff pages ({device}): {counts}", file=sys.stderr)
+    failed = {name: found for name, found in results.items() if found}
+    assert failed == {}, "\n".join(f"[{device}] {name}:\n{describe_violations(v)}" for name, v in failed.items())
