@@ -411,39 +411,46 @@ def update_contact_details(
     and queues a confirmation with a fresh link to the new address. Changing nothing writes
     nothing.
 
-    Returns the booking and the model field names changed. Raises ``BookingNotFound``, and
-    ``ChangeNotAllowed`` for a booking whose personal data was erased.
+    Returns the booking and the model field names changed. Raises ``BookingNotFound``,
+    ``ChangeNotAllowed`` for a booking whose personal data was erased, and ``BookingError`` (busy,
+    try again).
     """
-    with transaction.atomic():
-        _set_lock_timeout()
-        booking = _lock_booking(booking_id)
-        if booking.anonymised_at is not None:
-            raise ChangeNotAllowed("This booking's personal data was erased; there is nothing to correct.")
-        changed = [
-            column
-            for attribute, column in CONTACT_FIELDS.items()
-            if getattr(booking, column) != getattr(details, attribute)
-        ]
-        if not changed:
-            return booking, []
-        for attribute, column in CONTACT_FIELDS.items():
-            setattr(booking, column, getattr(details, attribute))
-        update_fields = list(changed)
-        new_address = "email" in changed and booking.status == Booking.Status.CONFIRMED and booking.slot.start > now
-        if new_address:
-            booking.version += 1
-            update_fields.append("version")
-        booking.save(update_fields=update_fields)
-        _record(
-            booking,
-            action=BookingEvent.Action.DETAILS_CHANGED,
-            now=now,
-            by_staff=True,
-            user=staff_user,
-            detail="changed: " + ", ".join(changed),
-        )
-        if new_address:
-            _notify(booking, kind=Notification.Kind.CONFIRMATION, now=now)
+    try:
+        with transaction.atomic():
+            _set_lock_timeout()
+            booking = _lock_booking(booking_id)
+            if booking.anonymised_at is not None:
+                raise ChangeNotAllowed("This booking's personal data was erased; there is nothing to correct.")
+            changed = [
+                column
+                for attribute, column in CONTACT_FIELDS.items()
+                if getattr(booking, column) != getattr(details, attribute)
+            ]
+            if not changed:
+                return booking, []
+            for attribute, column in CONTACT_FIELDS.items():
+                setattr(booking, column, getattr(details, attribute))
+            update_fields = list(changed)
+            new_address = (
+                "email" in changed and booking.status == Booking.Status.CONFIRMED and booking.slot.start > now
+            )
+            if new_address:
+                booking.version += 1
+                update_fields.append("version")
+            booking.save(update_fields=update_fields)
+            _record(
+                booking,
+                action=BookingEvent.Action.DETAILS_CHANGED,
+                now=now,
+                by_staff=True,
+                user=staff_user,
+                detail="changed: " + ", ".join(changed),
+            )
+            if new_address:
+                _notify(booking, kind=Notification.Kind.CONFIRMATION, now=now)
+    except OperationalError as error:
+        logger.info("update_contact_details %s: %s", booking_id, type(error).__name__)
+        raise BookingError("The booking system is busy. Please try again in a moment.") from error
     return booking, changed
 
 

@@ -99,3 +99,21 @@ def test_an_erased_booking_cannot_be_corrected(staff_user):
 def test_an_unknown_booking_is_not_found():
     with pytest.raises(BookingNotFound):
         update_contact_details(booking_id=987654, details=details(), now=NOW, staff_user=None)
+
+
+def test_a_booking_held_by_another_transaction_gets_a_try_again(monkeypatch):
+    from django.db import OperationalError
+
+    from booking import services
+    from booking.exceptions import BookingError
+
+    booking = make_booking()
+
+    def held(booking_id):
+        raise OperationalError("canceling statement due to lock timeout")
+
+    monkeypatch.setattr(services, "_lock_booking", held)
+
+    with pytest.raises(BookingError, match=r"busy\. Please try again"):
+        update_contact_details(booking_id=booking.pk, details=details(phone="+12125550123"), now=NOW, staff_user=None)
+    assert Booking.objects.get(pk=booking.pk).phone == booking.phone
