@@ -15,12 +15,13 @@ handler as before.
 """
 
 import fcntl
+import os
 
 from django.db.backends.sqlite3 import base
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _writer_lock_file = None
+    _writer_lock_fd = None
 
     def writer_lock_path(self) -> str | None:
         """The lock file next to the database; ``None`` where there is nothing to queue for."""
@@ -30,20 +31,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _take_writer_lock(self) -> None:
         path = self.writer_lock_path()
-        if path is None or self._writer_lock_file is not None:
+        if path is None or self._writer_lock_fd is not None:
             return
-        lock_file = open(path, "a+b")  # noqa: SIM115 - held until the transaction ends, closed there
+        # Read-only is enough for flock, so a lock file made by another user (say, root running
+        # migrate) still serves; it is never written to.
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o666)
         try:
-            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         except BaseException:
-            lock_file.close()
+            os.close(fd)
             raise
-        self._writer_lock_file = lock_file
+        self._writer_lock_fd = fd
 
     def _release_writer_lock(self) -> None:
-        lock_file, self._writer_lock_file = self._writer_lock_file, None
-        if lock_file is not None:
-            lock_file.close()  # closing the file releases its lock
+        fd, self._writer_lock_fd = self._writer_lock_fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases its lock
 
     def _start_transaction_under_autocommit(self):
         self._take_writer_lock()
