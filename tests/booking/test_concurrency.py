@@ -51,18 +51,24 @@ def run_at_once(*calls):
     return outcomes
 
 
-def test_book_slot_fifty_threads_one_slot_gives_one_booking():
-    slot = make_slot()
+def fifty_bookings_at_once(slot, what: str) -> Counter:
+    """50 threads book ``slot`` at the same moment; the outcomes, counted (and printed)."""
 
     def book(number):
         return lambda: book_slot(slot_id=slot.pk, patient=make_patient(name=f"Patient {number}"), now=NOW)
 
     started = time.perf_counter()
-    outcomes = run_at_once(*(book(number) for number in range(50)))
+    figures = Counter(run_at_once(*(book(number) for number in range(50))))
     elapsed = time.perf_counter() - started
+    print(f"\n[{connection.vendor}] 50 threads on {what} in {elapsed:.2f}s: {dict(figures)}")
+    return figures
 
-    figures = Counter(outcomes)
-    print(f"\n[{connection.vendor}] 50 threads on one slot in {elapsed:.2f}s: {dict(figures)}")
+
+def test_book_slot_fifty_threads_one_slot_gives_one_booking():
+    slot = make_slot()
+
+    figures = fifty_bookings_at_once(slot, "one slot")
+
     assert figures == {"ok": 1, "SlotUnavailable": 49}
     slot.refresh_from_db()
     assert slot.booked_count == 1
@@ -73,15 +79,8 @@ def test_book_slot_fifty_threads_one_slot_gives_one_booking():
 def test_book_slot_fifty_threads_capacity_three_gives_three_bookings():
     slot = make_slot(capacity=3)
 
-    def book(number):
-        return lambda: book_slot(slot_id=slot.pk, patient=make_patient(name=f"Patient {number}"), now=NOW)
+    figures = fifty_bookings_at_once(slot, "a capacity-3 slot")
 
-    started = time.perf_counter()
-    outcomes = run_at_once(*(book(number) for number in range(50)))
-    elapsed = time.perf_counter() - started
-
-    figures = Counter(outcomes)
-    print(f"\n[{connection.vendor}] 50 threads on a capacity-3 slot in {elapsed:.2f}s: {dict(figures)}")
     # Without the lock, racing threads would all pick seat 1 and most would lose to the
     # constraint: fewer than three bookings.
     assert figures == {"ok": 3, "SlotUnavailable": 47}
