@@ -528,6 +528,7 @@ def contact(request, booking_id: int, *, model_admin):
         },
     )
     if request.method == "POST" and form.is_valid():
+        version_before = booking.version
         try:
             booking, changed = services.update_contact_details(
                 booking_id=booking.pk, details=form.contact_details(), now=timezone.now(), staff_user=request.user
@@ -537,7 +538,7 @@ def contact(request, booking_id: int, *, model_admin):
             return HttpResponseRedirect(_change_url(booking))
         if not changed:
             messages.info(request, f"Nothing changed on {booking.reference}.")
-        elif "email" in changed and booking.status == Booking.Status.CONFIRMED and booking.slot.start > timezone.now():
+        elif booking.version != version_before:  # the service sent the confirmation to a new address
             messages.success(
                 request,
                 f"Saved {booking.reference}. The confirmation with a new link goes to the new email address; "

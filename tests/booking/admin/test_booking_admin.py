@@ -367,6 +367,8 @@ def test_contact_page_saves_a_new_email_and_sends_the_confirmation_there(
     assert [message.to for message in mailoutbox] == [["right.address@example.org"]]
     event = BookingEvent.objects.get(booking=booking, action="details_changed")
     assert (event.actor_user, event.detail) == (reception, "changed: email, phone")
+    shown = reception_client.get(response["Location"]).content.decode()
+    assert "The confirmation with a new link goes to the new email address" in shown
 
 
 def test_contact_page_with_bad_input_keeps_what_was_typed_and_saves_nothing(reception_client):
