@@ -1,8 +1,10 @@
 """Sending the notification outbox.
 
 ``booking.services`` writes a ``Notification`` row in the same transaction as the booking
-change and, after commit, calls ``enqueue``: the ``send_notification`` task sends it. The
-task's only argument is the notification id, so no personal data enters the task queue.
+change and, after commit, hands it on (``enqueue_with_transaction``): with the immediate backend
+the ``send_notification`` task sends it at once; with the database queue one ``send_due`` task
+per short window sends everything due. Task arguments are a notification id or nothing, so no
+personal data enters the task queue.
 
 One notification is never sent by two workers at once: a worker first *claims* it with one
 conditional UPDATE (still pending and due -> attempts + 1, next attempt pushed past a lease),
@@ -12,9 +14,10 @@ retry with back-off; after ``MAX_ATTEMPTS`` failures the notification is marked 
 staff to see and ``resend``. If a worker dies between sending and recording, the lease runs out
 and ``send_due_notifications`` sends it again: at least once, never twice at the same time.
 
-Every function takes ``now``; only the task itself reads the clock.
+Every function takes ``now``; only the tasks and ``wake_sender`` read the clock.
 """
 
+import contextlib
 import logging
 import re
 import smtplib
@@ -23,8 +26,9 @@ from email.mime.text import MIMEText
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -79,24 +83,58 @@ def enqueue(notification_id: int) -> None:
 
 
 def enqueue_with_transaction(notification_id: int) -> None:
-    """Queue a notification written in the current transaction, so that it goes out once the
-    transaction commits and never if it rolls back.
+    """Have a notification written in the current transaction sent once the transaction commits,
+    and never if it rolls back.
 
-    With the task queue in our own database (django-tasks-db, production) the task row is written
-    inside the transaction, in a savepoint: it commits with the booking, costs no second commit,
-    and a problem with the queue cannot undo the booking. Any other backend (the immediate one
-    sends at once) is called after commit.
+    With the immediate backend (development, tests) it is sent at once after commit. With the task
+    queue in the database (production), the first commit of a window wakes the sender: see
+    ``wake_sender``.
     """
-    if connection.in_atomic_block and isinstance(task_backends["default"], DatabaseBackend):
-        try:
-            with transaction.atomic():
-                send_notification.enqueue(notification_id)
-        except Exception as error:
-            logger.warning(
-                "notification %s not enqueued (%s); it stays pending", notification_id, type(error).__name__
-            )
+    if isinstance(task_backends["default"], DatabaseBackend):
+        transaction.on_commit(wake_sender, robust=True)
+    else:
+        transaction.on_commit(partial(enqueue, notification_id), robust=True)
+
+
+# Notifications committed while a window is open are sent by one task that runs when it has
+# closed: one queue row per window instead of one per booking, and nothing written to the queue
+# inside the booking's transaction. The window's mark lives in the shared cache (Redis), so it
+# holds across app servers; the task runs a second after the mark expires, which covers a clock
+# difference of up to a second between an app server and the worker.
+SENDER_WAKE_KEY = "notifications:sender-awake"
+SENDER_WINDOW_SECONDS = 2
+
+
+def wake_sender() -> None:
+    """Make sure a ``send_due`` task will run after this moment. Call it after commit; it never raises.
+
+    Whatever goes wrong here, nothing is lost: the notification stays pending, and
+    ``send_reminders`` (every few minutes) sends what is due.
+    """
+    try:
+        opened = cache.add(SENDER_WAKE_KEY, 1, timeout=SENDER_WINDOW_SECONDS)
+    except Exception as error:  # the cache is down: wake the sender for this one
+        logger.warning("sender window not checked (%s); queueing a run", type(error).__name__)
+        opened = True
+    if not opened:
         return
-    transaction.on_commit(lambda: enqueue(notification_id), robust=True)
+    run_after = timezone.now() + timedelta(seconds=SENDER_WINDOW_SECONDS + 1)
+    try:
+        send_due.using(run_after=run_after).enqueue()
+    except Exception as error:
+        logger.warning("sending run not queued (%s); notifications stay pending", type(error).__name__)
+        with contextlib.suppress(Exception):  # a failing cache changes nothing above
+            cache.delete(SENDER_WAKE_KEY)  # the next commit tries again
+
+
+@task()
+def send_due() -> int:
+    """The background task of the database queue: send every notification due now."""
+    try:
+        return send_due_notifications(now=timezone.now(), limit=None)
+    except Exception as error:
+        logger.error("sending run failed (%s)", type(error).__name__)
+        return 0
 
 
 @task()
@@ -122,10 +160,10 @@ def due(now: datetime) -> Q:
     )
 
 
-def send_due_notifications(*, now: datetime, limit: int = SEND_BATCH) -> int:
+def send_due_notifications(*, now: datetime, limit: int | None = SEND_BATCH) -> int:
     """Send every due pending notification (new ones that missed the queue, and retries), oldest
-    first, at most ``limit`` per call. Returns how many emails went out. Safe to run from several
-    processes at once: each notification is claimed before it is sent.
+    first, at most ``limit`` per call (None: no limit). Returns how many emails went out. Safe to
+    run from several processes at once: each notification is claimed before it is sent.
     """
     notification_ids = list(
         Notification.objects.filter(due(now)).order_by("created_at", "pk").values_list("pk", flat=True)[:limit]

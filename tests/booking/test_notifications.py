@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, connections
 from django.utils import timezone
@@ -80,50 +81,124 @@ def test_enqueue_passes_only_the_notification_id(settings, django_capture_on_com
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def test_with_the_database_queue_the_task_is_written_in_the_booking_transaction(
-    settings, django_capture_on_commit_callbacks
-):
+def queued_runs():
     from django_tasks_db.models import DBTaskResult
 
+    return list(DBTaskResult.objects.order_by("enqueued_at"))
+
+
+def test_with_the_database_queue_nothing_is_queued_inside_the_booking_transaction(
+    settings, django_capture_on_commit_callbacks
+):
     settings.TASKS = DATABASE_TASKS
     slot = make_slot()
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
 
-    [queued] = DBTaskResult.objects.all()
-    assert queued.task_path == "booking.notifications.send_notification"
-    assert queued.args_kwargs == {"args": [booking.notifications.get().pk], "kwargs": {}}
-    # Nothing about the email is left for after commit (only the cache of free times goes stale).
-    assert [callback.__qualname__ for callback in callbacks] == ["schedule_changed.<locals>.<lambda>"]
+    assert queued_runs() == []
+    assert sorted(callback.__qualname__ for callback in callbacks) == [
+        "schedule_changed.<locals>.<lambda>",
+        "wake_sender",
+    ]
 
 
-def test_with_the_database_queue_a_rolled_back_booking_queues_nothing(settings):
+def test_with_the_database_queue_a_booking_queues_one_sending_run_after_the_window(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_TASKS
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
+
+    [run] = queued_runs()
+    assert run.task_path == "booking.notifications.send_due"
+    assert run.args_kwargs == {"args": [], "kwargs": {}}
+    # The window's mark lives 2 s; the run waits 3 s, so it sees every commit made in the window.
+    assert timedelta(seconds=2.9) < run.run_after - run.enqueued_at <= timedelta(seconds=3)
+    assert cache.get(notifications.SENDER_WAKE_KEY) == 1
+
+
+def test_with_the_database_queue_bookings_in_one_window_share_one_run(settings, django_capture_on_commit_callbacks):
+    settings.TASKS = DATABASE_TASKS
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=9)).pk, patient=make_patient(), now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=10)).pk, patient=make_patient(), now=NOW)
+    assert len(queued_runs()) == 1
+
+    cache.delete(notifications.SENDER_WAKE_KEY)  # the window has closed
+    with django_capture_on_commit_callbacks(execute=True):
+        book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=11)).pk, patient=make_patient(), now=NOW)
+    assert len(queued_runs()) == 2
+
+
+def test_with_the_database_queue_a_rolled_back_booking_queues_nothing(settings, django_capture_on_commit_callbacks):
     from django.db import transaction
-    from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = DATABASE_TASKS
     slot = make_slot()
 
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
         book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
         raise RuntimeError("the surrounding transaction fails")
 
-    assert DBTaskResult.objects.count() == 0
+    assert queued_runs() == []
     assert Notification.objects.count() == 0
+    assert cache.get(notifications.SENDER_WAKE_KEY) is None
 
 
-def test_with_the_database_queue_a_broken_queue_never_breaks_the_booking(settings, monkeypatch):
+def test_with_the_database_queue_a_broken_queue_never_breaks_the_booking(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.TASKS = DATABASE_TASKS
 
     def broken(*args, **kwargs):
         raise RuntimeError("queue table missing")
 
-    monkeypatch.setattr(notifications, "send_notification", SimpleNamespace(enqueue=broken))
-    booking = book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
+    monkeypatch.setattr(
+        notifications, "send_due", SimpleNamespace(using=lambda **kwargs: SimpleNamespace(enqueue=broken))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
 
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
     assert booking.notifications.get().status == Notification.Status.PENDING
+    # The window was not kept open by a run that never got queued: the next commit tries again.
+    assert cache.get(notifications.SENDER_WAKE_KEY) is None
+
+
+def test_with_the_database_queue_a_broken_cache_still_queues_a_run(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_TASKS
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(cache, "add", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
+
+    [run] = queued_runs()
+    assert run.task_path == "booking.notifications.send_due"
+
+
+def test_send_due_task_sends_every_due_notification(settings, mailoutbox, django_capture_on_commit_callbacks):
+    settings.TASKS = DATABASE_TASKS
+    with django_capture_on_commit_callbacks(execute=True):
+        bookings = [
+            book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=hour)).pk, patient=make_patient(), now=NOW)
+            for hour in (9, 10, 11)
+        ]
+    assert mailoutbox == []
+
+    sent = notifications.send_due.call()
+
+    assert sent == 3
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(booking.email for booking in bookings)
+    assert set(Notification.objects.values_list("status", flat=True)) == {Notification.Status.SENT}
 
 
 def test_enqueue_never_raises(settings, mailoutbox):
