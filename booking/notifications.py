@@ -17,16 +17,15 @@ and ``send_due_notifications`` sends it again: at least once, never twice at the
 Every function takes ``now``; only the tasks and ``wake_sender`` read the clock.
 """
 
-import contextlib
 import logging
 import re
 import smtplib
+import time
 from datetime import datetime, timedelta
 from email.mime.text import MIMEText
 from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -97,34 +96,30 @@ def enqueue_with_transaction(notification_id: int) -> None:
 
 
 # Notifications committed while a window is open are sent by one task that runs when it has
-# closed: one queue row per window instead of one per booking, and nothing written to the queue
-# inside the booking's transaction. The window's mark lives in the shared cache (Redis), so it
-# holds across app servers; the task runs a second after the mark expires, which covers a clock
-# difference of up to a second between an app server and the worker.
-SENDER_WAKE_KEY = "notifications:sender-awake"
+# closed: one queue row per window and app process instead of one per booking, and nothing is
+# written to the queue inside the booking's transaction. The run starts a second after its window
+# closes, which covers a clock difference of up to a second between an app server and the worker;
+# a notification a run misses stays pending for the next run or for ``send_reminders``.
 SENDER_WINDOW_SECONDS = 2
+_sender_window_closes_at = 0.0  # time.monotonic() when this process's open window closes
 
 
 def wake_sender() -> None:
-    """Make sure a ``send_due`` task will run after this moment. Call it after commit; it never raises.
+    """Make sure a ``send_due`` task runs after this moment. Call it after commit; it never raises.
 
     Whatever goes wrong here, nothing is lost: the notification stays pending, and
     ``send_reminders`` (every few minutes) sends what is due.
     """
+    global _sender_window_closes_at
+    opened = time.monotonic()
+    if opened < _sender_window_closes_at:
+        return  # the run this process queued for its open window will see this commit
     try:
-        opened = cache.add(SENDER_WAKE_KEY, 1, timeout=SENDER_WINDOW_SECONDS)
-    except Exception as error:  # the cache is down: wake the sender for this one
-        logger.warning("sender window not checked (%s); queueing a run", type(error).__name__)
-        opened = True
-    if not opened:
-        return
-    run_after = timezone.now() + timedelta(seconds=SENDER_WINDOW_SECONDS + 1)
-    try:
-        send_due.using(run_after=run_after).enqueue()
+        send_due.using(run_after=timezone.now() + timedelta(seconds=SENDER_WINDOW_SECONDS + 1)).enqueue()
     except Exception as error:
         logger.warning("sending run not queued (%s); notifications stay pending", type(error).__name__)
-        with contextlib.suppress(Exception):  # a failing cache changes nothing above
-            cache.delete(SENDER_WAKE_KEY)  # the next commit tries again
+        return
+    _sender_window_closes_at = opened + SENDER_WINDOW_SECONDS
 
 
 @task()

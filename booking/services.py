@@ -10,8 +10,9 @@ and never lock only to free capacity.
   ``reschedule_booking`` then locks its old and new slot together, in id order, so that two
   reschedules in opposite directions cannot deadlock.
 - Freeing a seat is a plain ``F()`` update of the slot row: no extra lock is taken for it.
-- On PostgreSQL each transaction sets a short ``lock_timeout``; on SQLite the connection opens
-  transactions with BEGIN IMMEDIATE (see settings), which serialises writers with a busy timeout.
+- On PostgreSQL every connection has a short ``lock_timeout`` (``DB_LOCK_TIMEOUT`` in settings);
+  on SQLite the connection opens transactions with BEGIN IMMEDIATE (see settings), which
+  serialises writers with a busy timeout.
   Lock time-outs and constraint violations become domain errors, never a 500.
 
 Every function takes ``now``: tests pass the time, nothing reads the clock here.
@@ -56,7 +57,6 @@ from booking.signals import schedule_changed
 
 logger = logging.getLogger(__name__)
 
-LOCK_TIMEOUT = "3s"
 REFERENCE_ATTEMPTS = 5
 
 
@@ -83,12 +83,6 @@ class GenerationResult:
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def _set_lock_timeout() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
 
 
 def _lock_booking(booking_id: int) -> Booking:
@@ -295,7 +289,6 @@ def book_slot(
         reference = new_reference()
         try:
             with transaction.atomic():
-                _set_lock_timeout()
                 slot = _lock_slot(slot_id)
                 try:
                     seat = _check_can_take(slot, now=now, staff=staff, patient_kind=patient.patient_kind)
@@ -391,7 +384,6 @@ def cancel_booking(
     """
     try:
         with transaction.atomic():
-            _set_lock_timeout()
             booking = _lock_booking(booking_id)
             if booking.status != Booking.Status.CONFIRMED:
                 raise ChangeNotAllowed(
@@ -459,7 +451,6 @@ def reschedule_booking(
     staff = by == Booking.CancelledBy.CLINIC
     try:
         with transaction.atomic():
-            _set_lock_timeout()
             booking = _lock_booking(booking_id)
             if booking.status != Booking.Status.CONFIRMED:
                 raise ChangeNotAllowed(f"This booking is {booking.get_status_display().lower()} and cannot be moved.")
@@ -538,7 +529,6 @@ def update_contact_details(
     """
     try:
         with transaction.atomic():
-            _set_lock_timeout()
             booking = _lock_booking(booking_id)
             if booking.anonymised_at is not None:
                 raise ChangeNotAllowed("This booking's personal data was erased; there is nothing to correct.")
@@ -584,7 +574,6 @@ def mark_attendance(*, booking_id: int, attended: bool, now: datetime, staff_use
     """
     status = Booking.Status.ATTENDED if attended else Booking.Status.NO_SHOW
     with transaction.atomic():
-        _set_lock_timeout()
         booking = _lock_booking(booking_id)
         if booking.status == Booking.Status.CANCELLED:
             raise ChangeNotAllowed("A cancelled booking cannot be marked as attended or missed.")
@@ -688,7 +677,6 @@ def generate_slots(
         if clinicians is not None:
             clinician_qs = clinician_qs.filter(pk__in=[clinician.pk for clinician in clinicians])
         if not dry_run:
-            _set_lock_timeout()
             clinician_qs = clinician_qs.select_for_update(no_key=True)
         by_id = {clinician.pk: clinician for clinician in clinician_qs}
 
@@ -902,7 +890,6 @@ def purge_personal_data(*, older_than: timedelta, now: datetime) -> AnonymiseRes
 
 def _anonymise_batch(ids: list[int], *, now: datetime, user, detail: str, result: AnonymiseResult) -> None:
     with transaction.atomic():
-        _set_lock_timeout()
         bookings = list(
             Booking.objects.select_for_update(of=("self",)).select_related("slot").filter(pk__in=ids).order_by("pk")
         )

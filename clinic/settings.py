@@ -5,6 +5,7 @@ start without its secrets. See the configuration table in README.md.
 """
 
 import os
+import re
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -151,6 +152,16 @@ else:
             "CONN_HEALTH_CHECKS": True,
         }
     }
+
+DB_LOCK_TIMEOUT = env_str("DB_LOCK_TIMEOUT", "3s")
+if not re.fullmatch(r"\d+(ms|s|min)?", DB_LOCK_TIMEOUT):
+    raise ImproperlyConfigured(f"DB_LOCK_TIMEOUT must be a duration like 3s or 500ms; got {DB_LOCK_TIMEOUT!r}.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No statement waits longer than this for a lock: a booking that cannot get its slot in time
+    # answers "just taken" instead of hanging. Set once per connection, in the startup packet, so
+    # it costs no round trip per transaction.
+    pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    pg_options["options"] = f"{pg_options.get('options', '')} -c lock_timeout={DB_LOCK_TIMEOUT}".strip()
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS", True):
     # Parameters are sent apart from the SQL and a statement run five times on a connection is

@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, connections
 from django.utils import timezone
@@ -114,21 +113,29 @@ def test_with_the_database_queue_a_booking_queues_one_sending_run_after_the_wind
     [run] = queued_runs()
     assert run.task_path == "booking.notifications.send_due"
     assert run.args_kwargs == {"args": [], "kwargs": {}}
-    # The window's mark lives 2 s; the run waits 3 s, so it sees every commit made in the window.
+    # The window lasts 2 s; the run waits 3 s, so it sees every commit made in the window.
     assert timedelta(seconds=2.9) < run.run_after - run.enqueued_at <= timedelta(seconds=3)
-    assert cache.get(notifications.SENDER_WAKE_KEY) == 1
 
 
-def test_with_the_database_queue_bookings_in_one_window_share_one_run(settings, django_capture_on_commit_callbacks):
+def later(monkeypatch, seconds: float) -> None:
+    """Move this process's monotonic clock on."""
+    clock = notifications.time.monotonic
+    monkeypatch.setattr(notifications.time, "monotonic", lambda: clock() + seconds)
+
+
+def test_with_the_database_queue_bookings_in_one_window_share_one_run(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.TASKS = DATABASE_TASKS
 
     with django_capture_on_commit_callbacks(execute=True):
         book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=9)).pk, patient=make_patient(), now=NOW)
+    later(monkeypatch, 1.9)
     with django_capture_on_commit_callbacks(execute=True):
         book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=10)).pk, patient=make_patient(), now=NOW)
     assert len(queued_runs()) == 1
 
-    cache.delete(notifications.SENDER_WAKE_KEY)  # the window has closed
+    later(monkeypatch, 0.2)  # the window has closed
     with django_capture_on_commit_callbacks(execute=True):
         book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=11)).pk, patient=make_patient(), now=NOW)
     assert len(queued_runs()) == 2
@@ -146,7 +153,10 @@ def test_with_the_database_queue_a_rolled_back_booking_queues_nothing(settings, 
 
     assert queued_runs() == []
     assert Notification.objects.count() == 0
-    assert cache.get(notifications.SENDER_WAKE_KEY) is None
+    # No window was opened: the next booking queues its run.
+    with django_capture_on_commit_callbacks(execute=True):
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+    assert len(queued_runs()) == 1
 
 
 def test_with_the_database_queue_a_broken_queue_never_breaks_the_booking(
@@ -157,32 +167,18 @@ def test_with_the_database_queue_a_broken_queue_never_breaks_the_booking(
     def broken(*args, **kwargs):
         raise RuntimeError("queue table missing")
 
-    monkeypatch.setattr(
-        notifications, "send_due", SimpleNamespace(using=lambda **kwargs: SimpleNamespace(enqueue=broken))
-    )
-    with django_capture_on_commit_callbacks(execute=True):
+    with monkeypatch.context() as patched, django_capture_on_commit_callbacks(execute=True):
+        patched.setattr(
+            notifications, "send_due", SimpleNamespace(using=lambda **kwargs: SimpleNamespace(enqueue=broken))
+        )
         booking = book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
 
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
     assert booking.notifications.get().status == Notification.Status.PENDING
-    # The window was not kept open by a run that never got queued: the next commit tries again.
-    assert cache.get(notifications.SENDER_WAKE_KEY) is None
-
-
-def test_with_the_database_queue_a_broken_cache_still_queues_a_run(
-    settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    settings.TASKS = DATABASE_TASKS
-
-    def broken(*args, **kwargs):
-        raise ConnectionError("the cache is down")
-
-    monkeypatch.setattr(cache, "add", broken)
+    # No window was opened by a run that never got queued: the next commit queues one.
     with django_capture_on_commit_callbacks(execute=True):
-        book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
-
-    [run] = queued_runs()
-    assert run.task_path == "booking.notifications.send_due"
+        book_slot(slot_id=make_slot(start=NOW + timedelta(days=4)).pk, patient=make_patient(), now=NOW)
+    assert len(queued_runs()) == 1
 
 
 def test_send_due_task_sends_every_due_notification(settings, mailoutbox, django_capture_on_commit_callbacks):
