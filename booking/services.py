@@ -22,7 +22,7 @@ import bisect
 import functools
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -176,20 +176,32 @@ def _insert_row(instance) -> None:
     instance._state.db = connection.alias
 
 
-# The slot row, the facts its booking rules need, and whether a closure of the whole clinic or of
-# its clinician overlaps it (the same test as Closure.objects.affecting().overlapping()).
-LOCK_SLOT_SQL = """
-SELECT s.start, s.capacity, s.booked_count, s.blocked, t.active AND c.active, t.patient_kind,
+# What the booking rules need to know of a slot (see LockedSlot), as SQL over the slot's row:
+# whether its type and clinician are active, which patients its type takes, and whether a closure
+# of the whole clinic or of its clinician overlaps it (as Closure.objects.affecting().overlapping()).
+# Correlated subqueries rather than joins, because SQLite's RETURNING cannot name joined tables.
+SLOT_FACTS_SQL = """
+    booking_slot.start, booking_slot.capacity, booking_slot.booked_count, booking_slot.blocked,
+    (SELECT t.active FROM booking_appointmenttype t WHERE t.id = booking_slot.appointment_type_id)
+        AND (SELECT c.active FROM booking_clinician c WHERE c.id = booking_slot.clinician_id),
+    (SELECT t.patient_kind FROM booking_appointmenttype t WHERE t.id = booking_slot.appointment_type_id),
     EXISTS (
         SELECT 1 FROM booking_closure z
-        WHERE (z.clinician_id IS NULL OR z.clinician_id = s.clinician_id)
-            AND z.starts_at < s."end" AND z.ends_at > s.start
+        WHERE (z.clinician_id IS NULL OR z.clinician_id = booking_slot.clinician_id)
+            AND z.starts_at < booking_slot."end" AND z.ends_at > booking_slot.start
     )
-FROM booking_slot s
-    JOIN booking_appointmenttype t ON t.id = s.appointment_type_id
-    JOIN booking_clinician c ON c.id = s.clinician_id
-WHERE s.id = %s
 """
+# Count one more booking in the slot if it has room: the statement that takes the row lock on
+# the common path. It returns the facts after the update; no row: full, or no such slot.
+# (Both statements are joined from constants only.)
+TAKE_ROOM_SQL = "".join(  # nosec B608
+    (
+        "UPDATE booking_slot SET booked_count = booked_count + 1",
+        " WHERE booking_slot.id = %s AND booking_slot.booked_count < booking_slot.capacity RETURNING",
+        SLOT_FACTS_SQL,
+    )
+)
+LOCK_SLOT_SQL = "".join(("SELECT", SLOT_FACTS_SQL, "FROM booking_slot WHERE booking_slot.id = %s"))  # nosec B608
 
 
 @dataclass(frozen=True)
@@ -204,6 +216,24 @@ class LockedSlot:
     offered: bool
     patient_kind_rule: str
     closed: bool
+
+    @classmethod
+    def from_row(cls, pk: int, row) -> "LockedSlot":
+        start, capacity, booked_count, blocked, offered, patient_kind_rule, closed = row
+        if isinstance(start, str):  # SQLite gives RETURNING columns untyped
+            start = datetime.fromisoformat(start)
+        if timezone.is_naive(start):  # SQLite stores UTC without an offset
+            start = start.replace(tzinfo=UTC)
+        return cls(
+            pk=pk,
+            start=start,
+            capacity=capacity,
+            booked_count=booked_count,
+            blocked=bool(blocked),
+            offered=bool(offered),
+            patient_kind_rule=patient_kind_rule,
+            closed=bool(closed),
+        )
 
     @property
     def is_full(self) -> bool:
@@ -223,31 +253,33 @@ class LockedSlot:
         return AppointmentType.rule_accepts(self.patient_kind_rule, patient_kind)
 
 
-def _lock_slot(slot_id: int) -> LockedSlot:
-    """Lock a slot row until commit (PostgreSQL: FOR UPDATE; SQLite: the write transaction
-    already excludes every other writer) and read it with its rules' facts, in one query."""
+def _slot_query(sql: str, slot_id: int) -> LockedSlot | None:
     low, high = connection.ops.integer_field_range(Slot._meta.pk.get_internal_type())
     if not low <= slot_id <= high:  # no such row, and too big for the database to be asked
-        raise SlotUnavailable()
-    sql = LOCK_SLOT_SQL + (" FOR UPDATE OF s" if connection.features.has_select_for_update_of else "")
+        return None
     with connection.cursor() as cursor:
         cursor.execute(sql, [slot_id])
         row = cursor.fetchone()
-    if row is None:
+    return None if row is None else LockedSlot.from_row(slot_id, row)
+
+
+def _take_room(slot_id: int) -> LockedSlot | None:
+    """Add one to the slot's ``booked_count`` if it has room, locking its row until commit, and
+    return the slot as it was before; ``None`` if it is full or does not exist. The caller checks
+    the rules and rolls back if they refuse."""
+    slot = _slot_query(TAKE_ROOM_SQL, slot_id)
+    return None if slot is None else replace(slot, booked_count=slot.booked_count - 1)
+
+
+def _lock_slot(slot_id: int) -> LockedSlot:
+    """Lock a slot row until commit (PostgreSQL: FOR UPDATE; SQLite: the write transaction
+    already excludes every other writer) and read its facts. Raises ``SlotUnavailable`` if the
+    slot does not exist."""
+    lock = " FOR UPDATE OF booking_slot" if connection.features.has_select_for_update_of else ""
+    slot = _slot_query(LOCK_SLOT_SQL + lock, slot_id)
+    if slot is None:
         raise SlotUnavailable()
-    start, capacity, booked_count, blocked, offered, patient_kind_rule, closed = row
-    if timezone.is_naive(start):  # SQLite stores UTC without an offset
-        start = start.replace(tzinfo=UTC)
-    return LockedSlot(
-        pk=slot_id,
-        start=start,
-        capacity=capacity,
-        booked_count=booked_count,
-        blocked=bool(blocked),
-        offered=bool(offered),
-        patient_kind_rule=patient_kind_rule,
-        closed=bool(closed),
-    )
+    return slot
 
 
 # --- Booking ------------------------------------------------------------------------------
@@ -268,11 +300,12 @@ def book_slot(
     a second submit of the same form gets the first booking back instead of a second one (or
     "just taken"), whether it arrives after the first or at the same moment.
 
-    Transaction: one short ``atomic()``. Locks: the slot row only (``FOR UPDATE``, see
-    ``_lock_slot``), taken first and held to commit; every rule is re-checked under the lock.
-    Writes the booking, the slot's ``booked_count`` (+1 in SQL), a "created" event and a pending
-    confirmation notification; the notification is handed to the sender after commit. Plain SQL
-    (see above), five statements between BEGIN and COMMIT on PostgreSQL.
+    Transaction: one short ``atomic()``. Locks: the slot row only, taken first and held to
+    commit: the conditional UPDATE that counts the booking in (``_take_room``), or, when that
+    finds no room, ``_lock_slot``. Every rule is checked under the lock, and a refusal rolls
+    the count back. Writes the slot's ``booked_count`` (+1), the booking, a "created" event and
+    a pending confirmation notification; the notification is handed to the sender after commit.
+    Plain SQL (see above): four statements between BEGIN and COMMIT on the common path.
 
     Online bookings follow every rule. Staff bookings (``source="staff"``) may be inside the
     minimum notice or beyond the horizon, but never in the past, in a blocked slot, in a
@@ -289,7 +322,12 @@ def book_slot(
         reference = new_reference()
         try:
             with transaction.atomic():
-                slot = _lock_slot(slot_id)
+                # Common path: one statement counts the booking in and locks the slot; if a rule
+                # refuses below, the rollback takes the count back out.
+                slot = _take_room(slot_id)
+                counted = slot is not None
+                if not counted:  # full or gone (or freed since): look under the lock, then count
+                    slot = _lock_slot(slot_id)
                 try:
                     seat = _check_can_take(slot, now=now, staff=staff, patient_kind=patient.patient_kind)
                 except SlotUnavailable:
@@ -299,6 +337,8 @@ def book_slot(
                     if earlier is not None:
                         return earlier
                     raise
+                if not counted:
+                    Slot.objects.filter(pk=slot_id).update(booked_count=F("booked_count") + 1)
                 booking = _insert_booking(
                     slot_id=slot_id,
                     seat=seat,
@@ -308,8 +348,6 @@ def book_slot(
                     reference=reference,
                     submission_key=submission_key,
                 )
-                with connection.cursor() as cursor:
-                    cursor.execute("UPDATE booking_slot SET booked_count = booked_count + 1 WHERE id = %s", [slot_id])
                 _record(booking, action=BookingEvent.Action.CREATED, now=now, by_staff=staff, user=staff_user)
                 _notify(booking, kind=Notification.Kind.CONFIRMATION, now=now, for_start=slot.start)
                 schedule_changed()

@@ -491,3 +491,119 @@ def test_nearest_free_slots_orders_by_distance():
 
     assert nearest == [later_1, earlier_2, later_3]
     assert later_10 not in nearest
+
+
+# --- The plain SQL of the booking path (services._take_room, _lock_slot, _insert_row) ----------
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "whose", "closed"),
+    [
+        (timedelta(minutes=-60), timedelta(0), "clinic", False),  # ends as the slot starts
+        (timedelta(minutes=30), timedelta(minutes=90), "clinic", False),  # starts as the slot ends
+        (timedelta(minutes=-60), timedelta(minutes=1), "clinic", True),
+        (timedelta(minutes=29), timedelta(minutes=90), "clinic", True),
+        (timedelta(minutes=-60), timedelta(minutes=90), "clinician", True),
+        (timedelta(minutes=-60), timedelta(minutes=90), "other clinician", False),
+    ],
+)
+def test_booking_sql_sees_the_same_closures_as_the_model(starts, ends, whose, closed):
+    slot = make_slot(end=NOW + timedelta(days=3, minutes=30))
+    clinician = {"clinic": None, "clinician": slot.clinician, "other clinician": make_clinician()}[whose]
+    Closure.objects.create(clinician=clinician, starts_at=slot.start + starts, ends_at=slot.start + ends, reason="x")
+
+    assert services._lock_slot(slot.pk).closed is closed
+    assert slot.closures().exists() is closed
+    assert (services._lock_slot(slot.pk).booking_problem(NOW) is None) is (slot.booking_problem(NOW) is None)
+
+
+def test_booking_sql_reads_the_slot_facts_in_utc():
+    slot = make_slot(capacity=3, booked_count=1, blocked=True)
+
+    assert services._lock_slot(slot.pk) == services.LockedSlot(
+        pk=slot.pk,
+        start=slot.start,
+        capacity=3,
+        booked_count=1,
+        blocked=True,
+        offered=True,
+        patient_kind_rule=slot.appointment_type.patient_kind,
+        closed=False,
+    )
+    assert services._lock_slot(slot.pk).start.tzinfo is not None
+
+
+def test_take_room_counts_one_in_and_returns_the_count_before():
+    slot = make_slot(capacity=2, booked_count=1)
+
+    taken = services._take_room(slot.pk)
+
+    assert taken.booked_count == 1
+    assert taken.start == slot.start
+    slot.refresh_from_db()
+    assert slot.booked_count == 2
+    assert services._take_room(slot.pk) is None  # now full
+    slot.refresh_from_db()
+    assert slot.booked_count == 2
+
+
+def test_take_room_of_an_unknown_or_impossible_slot_is_none():
+    assert services._take_room(987654) is None
+    assert services._take_room(2**63) is None
+    with pytest.raises(SlotUnavailable):
+        services._lock_slot(2**63)
+
+
+def test_a_refused_booking_takes_its_count_back_out():
+    slot = make_slot(blocked=True)
+
+    with pytest.raises(SlotNotBookable):
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+
+    slot.refresh_from_db()
+    assert slot.booked_count == 0
+    assert Booking.objects.count() == 0
+
+
+def test_a_full_slot_in_the_past_reports_the_rule_before_the_room():
+    slot = make_slot(start=NOW - timedelta(hours=1), booked_count=1)
+
+    with pytest.raises(SlotNotBookable, match="already passed"):
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+
+
+def test_rows_written_by_the_booking_sql_are_what_the_orm_would_write(staff_user):
+    slot = make_slot()
+
+    booking = book_slot(
+        slot_id=slot.pk, patient=make_patient(), now=NOW, source=Booking.Source.STAFF, staff_user=staff_user
+    )
+
+    stored = Booking.objects.get(pk=booking.pk)
+    stored.full_clean()
+    assert {field.attname: getattr(stored, field.attname) for field in Booking._meta.concrete_fields} == {
+        field.attname: getattr(booking, field.attname) for field in Booking._meta.concrete_fields
+    }
+    assert (stored.status, stored.version, stored.cancelled_at, stored.cancelled_by, stored.anonymised_at) == (
+        Booking.Status.CONFIRMED,
+        1,
+        None,
+        "",
+        None,
+    )
+    event = stored.events.get()
+    assert (event.action, event.actor_kind, event.actor_user, event.at, event.detail) == (
+        BookingEvent.Action.CREATED,
+        BookingEvent.ActorKind.STAFF,
+        staff_user,
+        NOW,
+        "",
+    )
+    notification = stored.notifications.get()
+    assert (notification.kind, notification.status, notification.for_start, notification.attempts) == (
+        Notification.Kind.CONFIRMATION,
+        Notification.Status.PENDING,
+        slot.start,
+        0,
+    )
+    assert notification.created_at == notification.next_attempt_at == NOW

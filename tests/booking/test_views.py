@@ -322,7 +322,7 @@ def test_refused_patient_kind_and_invalid_details_are_shown_together(client, con
     assert 'value="Jordan Rivers"' in html
 
 
-def test_booking_post_reads_the_slot_once_under_its_lock(client, slot):
+def test_booking_post_touches_the_slot_once_counting_the_booking_in_under_its_lock(client, slot):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -330,10 +330,13 @@ def test_booking_post_reads_the_slot_once_under_its_lock(client, slot):
         response = client.post(f"/book/slot/{slot.pk}/", form_data())
 
     assert response.status_code == 302
-    slot_reads = [q["sql"] for q in queries if re.match(r'\s*SELECT .*\bFROM "?booking_slot"? ', q["sql"], re.S)]
-    assert len(slot_reads) == 1
-    if connection.vendor == "postgresql":
-        assert "FOR UPDATE" in slot_reads[0]
+    slot_statements = [
+        q["sql"] for q in queries if re.search(r'\bFROM "?booking_slot"?\b|^\s*UPDATE "?booking_slot"?', q["sql"])
+    ]
+    assert len(slot_statements) == 1
+    assert slot_statements[0].startswith("UPDATE booking_slot SET booked_count = booked_count + 1")
+    slot.refresh_from_db()
+    assert slot.booked_count == 1
 
 
 def test_booking_post_to_an_unknown_slot_is_404_and_books_nothing(client, slot):

@@ -1,5 +1,6 @@
 """Settings are read from the environment; production refuses to start without its secrets."""
 
+import json
 import os
 import subprocess
 import sys
@@ -83,3 +84,47 @@ def test_clinic_time_zone_and_cache_url_are_read_from_the_environment():
     )
 
     assert result.stdout.strip() == "Europe/London django_redis.cache.RedisCache"
+
+
+def database_options(env):
+    code = (
+        "from django.conf import settings; import json; db = settings.DATABASES['default']; "
+        "print(json.dumps({'options': db.get('OPTIONS', {}), 'max_age': db.get('CONN_MAX_AGE')}))"
+    )
+    result = run_settings({"DEBUG": "1", **env}, code=code)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_postgresql_connections_get_the_lock_timeout_and_prepared_statements():
+    database = database_options({"DATABASE_URL": "postgres://clinic@db.example.org:5432/clinic"})
+
+    assert database["options"] == {
+        "options": "-c lock_timeout=3s",
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+    }
+
+
+def test_postgresql_lock_timeout_and_prepared_statements_can_be_changed():
+    database = database_options(
+        {
+            "DATABASE_URL": "postgres://clinic@db.example.org:5432/clinic",
+            "DB_LOCK_TIMEOUT": "500ms",
+            "DB_PREPARED_STATEMENTS": "0",
+        }
+    )
+
+    assert database["options"] == {"options": "-c lock_timeout=500ms"}
+
+
+def test_a_lock_timeout_that_is_not_a_duration_is_refused():
+    result = run_settings({"DEBUG": "1", "DB_LOCK_TIMEOUT": "3s -c statement_timeout=0"})
+
+    assert result.returncode != 0
+    assert "DB_LOCK_TIMEOUT must be a duration like 3s or 500ms" in result.stderr
+
+
+def test_sqlite_connections_are_kept_between_requests():
+    assert database_options({})["max_age"] == 60
+    assert database_options({"DB_CONN_MAX_AGE": "0"})["max_age"] == 0
