@@ -607,3 +607,25 @@ def test_rows_written_by_the_booking_sql_are_what_the_orm_would_write(staff_user
         0,
     )
     assert notification.created_at == notification.next_attempt_at == NOW
+
+
+def test_book_slot_runs_one_update_and_the_inserts():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    slot = make_slot()
+
+    with CaptureQueriesContext(connection) as queries:
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+
+    # Between the opening and the closing of its transaction (a savepoint inside the test's own):
+    statements = [" ".join(query["sql"].split()[:3]) for query in queries][1:-1]
+    if connection.vendor == "postgresql":  # the three inserts are one statement
+        assert statements == ["UPDATE booking_slot SET", "WITH booking AS"]
+    else:
+        assert statements == [
+            "UPDATE booking_slot SET",
+            'INSERT INTO "booking_booking"',
+            'INSERT INTO "booking_bookingevent"',
+            'INSERT INTO "booking_notification"',
+        ]
