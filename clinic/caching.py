@@ -11,10 +11,16 @@ Views opt in with ``@cache_anonymous``, which stores what they render. ``PublicP
 answers later requests for those pages early, before sessions, CSRF, messages and
 authentication run, with one round trip to the cache; the security middleware above it still
 adds every header.
+
+Each process also keeps a page it has just found valid in the shared cache for ``LOCAL_SECONDS``
+and serves it from its own memory meanwhile, without the round trip: a change made through
+another app process shows within that second; a change made in this process clears its copies
+at once.
 """
 
 import functools
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,8 +41,28 @@ def current_generation(name: str) -> int:
     return cache.get_or_set(_generation_key(name), 1, timeout=None)
 
 
+# page key -> (valid here until, in time.monotonic(); generation; content; content type)
+_local_pages: dict[str, tuple[float, str, bytes, str]] = {}
+LOCAL_SECONDS = 1.0
+LOCAL_PAGES = 500
+
+
+def _remember(page_key: str, generation: str, content: bytes, content_type: str) -> None:
+    if len(_local_pages) >= LOCAL_PAGES:
+        _local_pages.pop(next(iter(_local_pages), None), None)  # the oldest
+    _local_pages[page_key] = (time.monotonic() + LOCAL_SECONDS, generation, content, content_type)
+
+
+def forget_local_pages(generation: str | None = None) -> None:
+    """Drop this process's copies of cached pages (of one generation, or all)."""
+    for page_key, entry in list(_local_pages.items()):
+        if generation is None or entry[1] == generation:
+            _local_pages.pop(page_key, None)
+
+
 def bump_generation(name: str) -> None:
     """Make every cached page of ``name`` stale."""
+    forget_local_pages(name)
     key = _generation_key(name)
     try:
         cache.incr(key)
@@ -54,6 +80,9 @@ def _is_cacheable_request(request) -> bool:
 
 def _cached_response(request) -> HttpResponse | None:
     page_key = _page_key(request)
+    local = _local_pages.get(page_key)
+    if local is not None and time.monotonic() < local[0]:
+        return HttpResponse(local[2], content_type=local[3])
     found = cache.get_many([page_key, *(_generation_key(name) for name in GENERATIONS)])
     entry = found.get(page_key)
     if entry is None:
@@ -61,6 +90,7 @@ def _cached_response(request) -> HttpResponse | None:
     generation, version, content, content_type = entry
     if found.get(_generation_key(generation)) != version:
         return None
+    _remember(page_key, generation, content, content_type)
     return HttpResponse(content, content_type=content_type)
 
 

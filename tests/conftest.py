@@ -44,9 +44,13 @@ def clear_cache():
     """Rate-limit counters and cached pages must not leak from one test into the next."""
     from django.core.cache import cache
 
+    from clinic.caching import forget_local_pages
+
     cache.clear()
+    forget_local_pages()
     yield
     cache.clear()
+    forget_local_pages()
 
 
 @pytest.fixture(autouse=True)

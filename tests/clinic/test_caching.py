@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 
 import pytest
@@ -114,3 +115,76 @@ def test_redis_replies_are_parsed_by_hiredis():
     from redis.utils import HIREDIS_AVAILABLE
 
     assert HIREDIS_AVAILABLE
+
+
+# --- The process's own copies (clinic.caching._local_pages) ----------------------------------
+
+
+def count_shared_reads(monkeypatch) -> list[list[str]]:
+    from django.core.cache import cache
+
+    reads = []
+    real = cache.get_many
+
+    def get_many(keys, *args, **kwargs):
+        reads.append(list(keys))
+        return real(keys, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", get_many)
+    return reads
+
+
+def test_a_page_found_valid_is_served_from_process_memory_for_a_second(client, monkeypatch):
+    client.get("/info/diagnosis/")  # rendered and stored in the shared cache
+    client.get("/info/diagnosis/")  # found valid there: kept here too
+    reads = count_shared_reads(monkeypatch)
+
+    response = client.get("/info/diagnosis/")
+
+    assert response.status_code == 200
+    assert "Diagnosis" in response.content.decode()
+    assert reads == []
+
+
+def test_after_a_second_the_shared_cache_is_asked_again_and_sees_another_servers_change(client, monkeypatch):
+    from django.core.cache import cache
+
+    from clinic import caching
+
+    client.get("/info/diagnosis/")
+    client.get("/info/diagnosis/")
+    # Another app server saves the page: the generation moves in the shared cache only.
+    cache.incr(caching._generation_key("info"))
+    page = Page.objects.get(slug="diagnosis")
+    page.body = "Wording saved on another server."
+    page.save()  # its own bump waits for a commit that never comes in this test
+    assert "Wording saved on another server." not in client.get("/info/diagnosis/").content.decode()
+
+    clock = time.monotonic
+    monkeypatch.setattr(caching.time, "monotonic", lambda: clock() + caching.LOCAL_SECONDS)
+    reads = count_shared_reads(monkeypatch)
+
+    assert "Wording saved on another server." in client.get("/info/diagnosis/").content.decode()
+    assert len(reads) == 1
+
+
+def test_a_change_in_this_process_drops_its_copies_at_once(client):
+    client.get("/info/diagnosis/")
+    client.get("/info/diagnosis/")
+
+    page = Page.objects.get(slug="diagnosis")
+    page.body = "Wording changed here."
+    page.save()
+    bump_generation("info")  # what the commit of that save does
+
+    assert "Wording changed here." in client.get("/info/diagnosis/").content.decode()
+
+
+def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
+    from clinic import caching
+
+    monkeypatch.setattr(caching, "LOCAL_PAGES", 3)
+    for number in range(5):
+        caching._remember(f"page:{number}", "info", b"x", "text/html")
+
+    assert list(caching._local_pages) == ["page:2", "page:3", "page:4"]
