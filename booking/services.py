@@ -148,10 +148,11 @@ def _notify(booking: Booking, *, kind: str, now: datetime, for_start: datetime |
 # --- Plain SQL for the booking path ---------------------------------------------------------
 #
 # ``book_slot`` runs once per online booking, and there the ORM's query building cost more CPU
-# than the database work itself: 3.8 of the 4.8 ms a booking request took (docs/benchmarks.md).
-# So the booking path locks its slot with one hand-written query and inserts rows with SQL that
-# is built once per model from the model's own fields. Both run unchanged on PostgreSQL and
-# SQLite, and the tests run them on both. Everything else uses the ORM.
+# than the database work itself: 3.8 of the 4.8 ms of CPU a booking request took with the ORM.
+# So the booking path counts the booking into its slot and reads the slot's facts with one
+# hand-written UPDATE, and inserts rows with SQL built once per model from the model's own
+# fields; on PostgreSQL the booking, its event and its notification go in one statement. The
+# SQL runs on PostgreSQL and SQLite, and the tests run it on both. Everything else uses the ORM.
 
 
 @functools.cache
