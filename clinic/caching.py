@@ -18,6 +18,7 @@ another app process shows within that second; a change made in this process clea
 at once.
 """
 
+import contextlib
 import functools
 import hashlib
 import time
@@ -49,7 +50,8 @@ LOCAL_PAGES = 500
 
 def _remember(page_key: str, generation: str, content: bytes, content_type: str) -> None:
     if len(_local_pages) >= LOCAL_PAGES:
-        _local_pages.pop(next(iter(_local_pages), None), None)  # the oldest
+        with contextlib.suppress(RuntimeError):  # another thread changed the dict meanwhile
+            _local_pages.pop(next(iter(_local_pages), None), None)  # the oldest
     _local_pages[page_key] = (time.monotonic() + LOCAL_SECONDS, generation, content, content_type)
 
 
