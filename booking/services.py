@@ -164,11 +164,12 @@ def _insert_parts(model: type) -> tuple[str, tuple, tuple[str, ...]]:
     return quote(meta.db_table), fields, tuple(quote(field.column) for field in fields)
 
 
+@functools.cache
 def _insert_sql(model: type, *, parent: str | None = None) -> str:
-    """INSERT ... RETURNING the primary key, values as parameters. With ``parent`` (a CTE name),
-    the foreign key to the parent row's model takes the id that CTE returned instead."""
+    """INSERT ... RETURNING the primary key, values as parameters. With ``parent`` (the name of a
+    CTE that inserted a booking), the foreign key to the booking takes the id that CTE returned."""
     table, fields, columns = _insert_parts(model)
-    from_parent = f"(SELECT id FROM {parent})"  # noqa: S608  # nosec B608
+    from_parent = f"(SELECT id FROM {parent})" if parent else None  # noqa: S608  # nosec B608
     values = ", ".join(from_parent if parent and _is_booking_key(field) else "%s" for field in fields)
     pk = connection.ops.quote_name(model._meta.pk.column)
     # Names from the model's metadata, values as parameters: nothing here comes from a request.
