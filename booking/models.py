@@ -336,6 +336,13 @@ class BookingQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status__in=Booking.ACTIVE_STATUSES)
 
+    def visible_to(self, user):
+        """The bookings a staff user may open: all of them with ``view_all_bookings``, else those of
+        the clinician linked to the user."""
+        if user.has_perm("booking.view_all_bookings"):
+            return self
+        return self.filter(slot__clinician__user=user)
+
 
 class Booking(models.Model):
     class Status(models.TextChoices):

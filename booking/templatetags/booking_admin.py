@@ -128,9 +128,7 @@ def staff_dashboard(context):
         "can_search": user.has_perm("booking.view_booking"),
     }
     if data["can_search"]:
-        bookings = Booking.objects.active()
-        if not user.has_perm("booking.view_all_bookings"):
-            bookings = bookings.filter(slot__clinician__user=user)
+        bookings = Booking.objects.active().visible_to(user)
         in_day = {
             "today": (local_midnight(today), local_midnight(tomorrow)),
             "tomorrow": (local_midnight(tomorrow), local_midnight(tomorrow + timedelta(days=1))),
