@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -421,17 +422,26 @@ def _change_url(booking: Booking) -> str:
     return reverse("admin:booking_booking_change", args=[booking.pk])
 
 
+# The largest id a database row can have: a bigger number typed into a form is no slot at all (and
+# would overflow SQLite's integers in an ``IN`` list).
+MAX_ID = models.BigIntegerField.MAX_BIGINT
+
+
+class MoveForm(forms.Form):
+    slot = forms.IntegerField(min_value=1, max_value=MAX_ID)
+
+
 def move(request, booking_id: int, *, model_admin):
     """Pick another free slot (week view); POST moves the booking through reschedule_booking."""
     if not request.user.has_perm("booking.change_booking"):
         raise PermissionDenied
     booking = _booking_for(request, model_admin, booking_id)
     if request.method == "POST":
-        try:
-            new_slot_id = int(request.POST.get("slot", ""))
-        except ValueError:
+        chosen = MoveForm(request.POST)
+        if not chosen.is_valid():
             messages.error(request, "Choose a free time to move the booking to.")
             return HttpResponseRedirect(request.get_full_path())
+        new_slot_id = chosen.cleaned_data["slot"]
         try:
             services.reschedule_booking(
                 booking_id=booking.pk,
@@ -758,8 +768,20 @@ def export_csv(request, queryset) -> HttpResponse:
 # --- Generate slots ---------------------------------------------------------------------------
 
 
+class IdChoicesField(forms.ModelMultipleChoiceField):
+    """Rows chosen by id; a value that cannot be an id is refused before it reaches the database."""
+
+    def clean(self, value):
+        for chosen in value or []:
+            if not (str(chosen).isdigit() and 0 < int(chosen) <= MAX_ID):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": chosen}
+                )
+        return super().clean(value)
+
+
 class GenerateForm(forms.Form):
-    clinicians = forms.ModelMultipleChoiceField(
+    clinicians = IdChoicesField(
         label="Clinicians",
         queryset=Clinician.objects.filter(active=True),
         widget=forms.CheckboxSelectMultiple,
