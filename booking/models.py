@@ -339,7 +339,9 @@ class BookingQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The bookings a staff user may open: all of them with ``view_all_bookings``, else those of
         the clinician linked to the user."""
-        if user.has_perm("booking.view_all_bookings"):
+        from booking.permissions import can_see_all_bookings
+
+        if can_see_all_bookings(user):
             return self
         return self.filter(slot__clinician__user=user)
 
