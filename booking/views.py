@@ -1,6 +1,5 @@
 """Patient pages: choose a type, a time, give details, manage the booking. Thin views over services."""
 
-import secrets
 import time
 
 from django.conf import settings
@@ -24,7 +23,14 @@ from booking.exceptions import (
     SlotNotBookable,
     SlotUnavailable,
 )
-from booking.forms import BookingForm, CancelForm, ClinicianFilterForm, FindBookingForm, RescheduleForm
+from booking.forms import (
+    BookingForm,
+    CancelForm,
+    ClinicianFilterForm,
+    FindBookingForm,
+    RescheduleForm,
+    new_submission_key,
+)
 from booking.models import AppointmentType, Booking, Clinician, Slot
 from clinic.caching import cache_anonymous
 
@@ -105,7 +111,7 @@ def details(request, slot_id):
                     slot_id=slot_id,
                     patient=form.patient_details(),
                     now=now,
-                    submission_key=form.cleaned_data["submission_key"],
+                    submission_key=form.booking_key(slot_id=slot_id),
                 )
             except BookingError as error:
                 failure = error
@@ -118,9 +124,7 @@ def details(request, slot_id):
         if not slot.is_bookable(now):
             messages.info(request, "Sorry, that time is no longer available. Please choose another.")
             return redirect("booking:week", type_slug=slot.appointment_type.slug)
-        form = BookingForm(
-            appointment_type=slot.appointment_type, initial={"submission_key": secrets.token_urlsafe(24)}
-        )
+        form = BookingForm(appointment_type=slot.appointment_type, initial={"submission_key": new_submission_key()})
         return render(request, "booking/details.html", {**context, "form": form})
 
     # Shown again: validated with the slot's appointment type, so every problem is listed at once.

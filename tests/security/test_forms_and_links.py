@@ -1,5 +1,7 @@
 """CSRF on every form, rate limits (429), the staff login lockout, and signed manage links that resist tampering."""
 
+import re
+
 import pytest
 from django.core import signing
 from django.test import Client
@@ -144,3 +146,62 @@ def test_staff_login_with_an_impossible_username_is_a_field_error_not_a_server_e
 
     assert response.status_code == 200
     assert response.context["form"].errors["username"]
+
+
+# --- The booking form's submission key ------------------------------------------------------
+
+
+def issued_key(client, slot) -> str:
+    """The hidden submission key the booking form of this slot carries."""
+    html = client.get(f"/book/slot/{slot.pk}/").content.decode()
+    return re.search(r'name="submission_key" value="([^"]+)"', html).group(1)
+
+
+def test_booking_form_key_of_another_booking_gives_no_access_to_it(client, schedule):
+    slot = schedule.slots[1]
+    key = issued_key(client, slot)
+    booked = client.post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": key})
+    victim = Booking.objects.get()
+
+    # Someone who saw the page's source posts the same key with their own details.
+    response = Client().post(
+        f"/book/slot/{slot.pk}/",
+        {**BOOKING_FORM, "patient_name": "Mallory Intruder", "email": "mallory@example.org", "submission_key": key},
+    )
+
+    assert booked.status_code == 302
+    assert response.status_code == 409
+    assert "has just been taken" in response.content.decode()
+    assert booked["Location"] not in response.content.decode()
+    assert victim.reference not in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_booking_form_ignores_a_self_chosen_key(client, schedule):
+    slot = schedule.slots[1]
+
+    first = client.post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": "my-own-key"})
+    again = Client().post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": "my-own-key"})
+
+    assert first.status_code == 302
+    assert Booking.objects.get().submission_key is None
+    assert again.status_code == 409
+    assert first["Location"] not in again.content.decode()
+
+
+def test_booking_form_key_is_bound_to_the_slot_and_the_details(client, schedule):
+    slot = schedule.slots[1]
+    slot.capacity = 3
+    slot.save()
+    key = issued_key(client, slot)
+
+    first = client.post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": key})
+    same_form_again = client.post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": key})
+    other_patient = client.post(
+        f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "email": "someone.else@example.org", "submission_key": key}
+    )
+
+    assert first["Location"] == same_form_again["Location"]
+    assert other_patient.status_code == 302
+    assert other_patient["Location"] != first["Location"]
+    assert sorted(Booking.objects.values_list("email", flat=True)) == ["jordan@example.org", "someone.else@example.org"]
