@@ -163,13 +163,15 @@ def _booking_from_token_or_404(token):
         raise LinkNotValid("Invalid or superseded link") from None
 
 
-def _booking_context(booking, now):
+def _booking_context(booking, now, token):
+    """What the pages of one booking show. ``token`` is the link the page was opened with: its
+    links carry it on, so that viewing a page never makes a link with a new expiry."""
     slot = booking.slot
     return {
         "booking": booking,
         "slot": slot,
         "when": when_label(slot.start),
-        "token": links.make_token(booking),
+        "token": token,
         "can_change": booking.can_be_changed(now),
         "is_past": slot.start <= now,
     }
@@ -179,14 +181,14 @@ def _booking_context(booking, now):
 @require_safe
 def confirmed(request, token):
     booking = _booking_from_token_or_404(token)
-    return render(request, "booking/confirmed.html", _booking_context(booking, timezone.now()))
+    return render(request, "booking/confirmed.html", _booking_context(booking, timezone.now(), token))
 
 
 @never_cache
 @require_safe
 def manage(request, token):
     booking = _booking_from_token_or_404(token)
-    context = _booking_context(booking, timezone.now())
+    context = _booking_context(booking, timezone.now(), token)
     return render(request, "booking/manage.html", {**context, "cancel_form": CancelForm()})
 
 
@@ -197,7 +199,7 @@ def cancel(request, token):
     form = CancelForm(request.POST)
     now = timezone.now()
     if not form.is_valid():
-        context = _booking_context(booking, now)
+        context = _booking_context(booking, now, token)
         return render(request, "booking/manage.html", {**context, "cancel_form": form})
     try:
         booking = services.cancel_booking(
@@ -241,7 +243,7 @@ def reschedule(request, token):
     return render(
         request,
         "booking/reschedule.html",
-        {**_booking_context(booking, now), **context, "appointment_type": appointment_type},
+        {**_booking_context(booking, now, token), **context, "appointment_type": appointment_type},
     )
 
 
@@ -249,7 +251,8 @@ def reschedule(request, token):
 @require_safe
 def calendar_file(request, token):
     booking = _booking_from_token_or_404(token)
-    body = booking_ics(booking, manage_url=request.build_absolute_uri(links.manage_path(booking)), now=timezone.now())
+    manage_url = request.build_absolute_uri(links.manage_path(booking, token=token))
+    body = booking_ics(booking, manage_url=manage_url, now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointment-{booking.reference}.ics"'
     return response
