@@ -41,6 +41,9 @@ def robots_txt(request):
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
+        # The private links stay out; the other booking pages stay readable, so that crawlers
+        # see their noindex (clinic/robots.py).
+        "Disallow: /book/confirmed/",
         "Disallow: /book/manage/",
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
         "",
