@@ -6,7 +6,6 @@ a domain error into a message, and redirects. Times are shown in clinic local ti
 """
 
 import csv
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -26,7 +25,7 @@ from booking import services
 from booking.audit import record_staff_access
 from booking.availability import day_label, local_midnight, monday_of, time_label
 from booking.exceptions import BookingError
-from booking.forms import BookingForm, ContactFields, clean_multiline
+from booking.forms import BookingForm, ContactFields, clean_multiline, new_submission_key
 from booking.models import AppointmentType, Booking, BookingEvent, Clinician, Closure, Slot, clinic_tz
 
 MAX_GENERATION_DAYS = 366
@@ -377,7 +376,7 @@ def book_details(request, slot_id: int, *, model_admin):
                     now=timezone.now(),
                     source=Booking.Source.STAFF,
                     staff_user=request.user,
-                    submission_key=form.cleaned_data["submission_key"] or None,
+                    submission_key=form.booking_key(slot_id=slot.pk),
                 )
             except BookingError as error:
                 form.add_error(None, error.message)
@@ -392,7 +391,7 @@ def book_details(request, slot_id: int, *, model_admin):
         form = StaffBookingForm(
             appointment_type=slot.appointment_type,
             with_reason=with_reason,
-            initial={"submission_key": uuid.uuid4().hex},
+            initial={"submission_key": new_submission_key()},
         )
     return TemplateResponse(
         request,

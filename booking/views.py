@@ -1,6 +1,5 @@
 """Patient pages: choose a type, a time, give details, manage the booking. Thin views over services."""
 
-import secrets
 import time
 
 from django.conf import settings
@@ -24,7 +23,14 @@ from booking.exceptions import (
     SlotNotBookable,
     SlotUnavailable,
 )
-from booking.forms import BookingForm, CancelForm, ClinicianFilterForm, FindBookingForm, RescheduleForm
+from booking.forms import (
+    BookingForm,
+    CancelForm,
+    ClinicianFilterForm,
+    FindBookingForm,
+    RescheduleForm,
+    new_submission_key,
+)
 from booking.models import AppointmentType, Booking, Clinician, Slot
 from clinic.caching import cache_anonymous
 
@@ -105,7 +111,7 @@ def details(request, slot_id):
                     slot_id=slot_id,
                     patient=form.patient_details(),
                     now=now,
-                    submission_key=form.cleaned_data["submission_key"],
+                    submission_key=form.booking_key(slot_id=slot_id),
                 )
             except BookingError as error:
                 failure = error
@@ -118,9 +124,7 @@ def details(request, slot_id):
         if not slot.is_bookable(now):
             messages.info(request, "Sorry, that time is no longer available. Please choose another.")
             return redirect("booking:week", type_slug=slot.appointment_type.slug)
-        form = BookingForm(
-            appointment_type=slot.appointment_type, initial={"submission_key": secrets.token_urlsafe(24)}
-        )
+        form = BookingForm(appointment_type=slot.appointment_type, initial={"submission_key": new_submission_key()})
         return render(request, "booking/details.html", {**context, "form": form})
 
     # Shown again: validated with the slot's appointment type, so every problem is listed at once.
@@ -159,13 +163,15 @@ def _booking_from_token_or_404(token):
         raise LinkNotValid("Invalid or superseded link") from None
 
 
-def _booking_context(booking, now):
+def _booking_context(booking, now, token):
+    """What the pages of one booking show. ``token`` is the link the page was opened with: its
+    links carry it on, so that viewing a page never makes a link with a new expiry."""
     slot = booking.slot
     return {
         "booking": booking,
         "slot": slot,
         "when": when_label(slot.start),
-        "token": links.make_token(booking),
+        "token": token,
         "can_change": booking.can_be_changed(now),
         "is_past": slot.start <= now,
     }
@@ -175,14 +181,14 @@ def _booking_context(booking, now):
 @require_safe
 def confirmed(request, token):
     booking = _booking_from_token_or_404(token)
-    return render(request, "booking/confirmed.html", _booking_context(booking, timezone.now()))
+    return render(request, "booking/confirmed.html", _booking_context(booking, timezone.now(), token))
 
 
 @never_cache
 @require_safe
 def manage(request, token):
     booking = _booking_from_token_or_404(token)
-    context = _booking_context(booking, timezone.now())
+    context = _booking_context(booking, timezone.now(), token)
     return render(request, "booking/manage.html", {**context, "cancel_form": CancelForm()})
 
 
@@ -193,7 +199,7 @@ def cancel(request, token):
     form = CancelForm(request.POST)
     now = timezone.now()
     if not form.is_valid():
-        context = _booking_context(booking, now)
+        context = _booking_context(booking, now, token)
         return render(request, "booking/manage.html", {**context, "cancel_form": form})
     try:
         booking = services.cancel_booking(
@@ -237,7 +243,7 @@ def reschedule(request, token):
     return render(
         request,
         "booking/reschedule.html",
-        {**_booking_context(booking, now), **context, "appointment_type": appointment_type},
+        {**_booking_context(booking, now, token), **context, "appointment_type": appointment_type},
     )
 
 
@@ -245,7 +251,8 @@ def reschedule(request, token):
 @require_safe
 def calendar_file(request, token):
     booking = _booking_from_token_or_404(token)
-    body = booking_ics(booking, manage_url=request.build_absolute_uri(links.manage_path(booking)), now=timezone.now())
+    manage_url = request.build_absolute_uri(links.manage_path(booking, token=token))
+    body = booking_ics(booking, manage_url=manage_url, now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointment-{booking.reference}.ics"'
     return response

@@ -5,13 +5,14 @@ from info.sitemaps import PageSitemap
 
 
 class MainPagesSitemap(Sitemap):
-    """The public pages that are not information pages."""
+    """The public pages that are not information pages. Booking pages are not indexed
+    (clinic/robots.py), so they are not listed; the home page leads to them."""
 
     changefreq = "weekly"
     priority = 0.8
 
     def items(self):
-        return ["home", "info:index", "booking:start"]
+        return ["home", "info:index"]
 
     def location(self, item):
         return reverse(item)

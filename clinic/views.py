@@ -1,8 +1,9 @@
 import logging
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import FileResponse, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import cache_control, never_cache
@@ -41,11 +42,22 @@ def robots_txt(request):
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
+        # The private links stay out; the other booking pages stay readable, so that crawlers
+        # see their noindex (clinic/robots.py).
+        "Disallow: /book/confirmed/",
         "Disallow: /book/manage/",
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """/favicon.ico, for the browsers, feed readers and crawlers that ask for it there without
+    reading the page's ``<link rel="icon">``: the same file as the static one."""
+    return FileResponse(open(finders.find("favicon.ico"), "rb"), content_type="image/x-icon")
 
 
 def server_error(request):

@@ -241,8 +241,11 @@ def test_confirmation_url_carries_no_personal_data(client, slot):
 
 
 def test_double_submit_gives_one_booking(client, slot):
-    first = client.post(f"/book/slot/{slot.pk}/", form_data(submission_key="same-key"))
-    second = client.post(f"/book/slot/{slot.pk}/", form_data(submission_key="same-key"))
+    html = client.get(f"/book/slot/{slot.pk}/").content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', html).group(1)
+
+    first = client.post(f"/book/slot/{slot.pk}/", form_data(submission_key=key))
+    second = client.post(f"/book/slot/{slot.pk}/", form_data(submission_key=key))
 
     assert Booking.objects.count() == 1
     assert first.status_code == second.status_code == 302

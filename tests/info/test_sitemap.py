@@ -15,8 +15,9 @@ def test_sitemap_lists_published_pages_and_main_pages_only(client, make_page):
     assert "<loc>http://testserver/info/visible-page/</loc>" in xml
     assert "<loc>http://testserver/info/what-is-ho/</loc>" in xml
     assert "draft-page" not in xml
-    for path in ["/", "/info/", "/book/"]:
+    for path in ["/", "/info/"]:
         assert f"<loc>http://testserver{path}</loc>" in xml
+    assert "/book/" not in xml  # not indexed (clinic/robots.py)
 
 
 def test_robots_txt_points_at_sitemap_and_keeps_private_areas_out(client):
