@@ -61,6 +61,27 @@ def booked(**patient_fields) -> Notification:
     return booking.notifications.get()
 
 
+def two_workers_at_once(work) -> list:
+    """Run ``work`` in two threads, each with its own database connection, starting together."""
+    barrier = threading.Barrier(2)
+    results = []
+
+    def worker():
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            results.append(work())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
 def fresh(notification: Notification) -> Notification:
     notification.refresh_from_db()
     return notification
@@ -317,22 +338,8 @@ def test_two_workers_at_once_send_one_email(settings):
     notification = Notification.objects.get(booking=make_booking())
     mail.outbox = []  # the booking's own on_commit send, outside any test transaction
     Notification.objects.filter(pk=notification.pk).update(status="pending", attempts=0, sent_at=None)
-    barrier = threading.Barrier(2)
-    results = []
 
-    def worker():
-        try:
-            connection.ensure_connection()
-            barrier.wait()
-            results.append(send_one(notification.pk, now=NOW))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = two_workers_at_once(lambda: send_one(notification.pk, now=NOW))
 
     assert sorted(results) == [False, True]
     assert len(mail.outbox) == 1
@@ -482,22 +489,8 @@ def test_two_workers_answering_one_link_request_at_once_send_one_email(settings)
     make_booking(email="alex@example.org")
     mail.outbox = []  # the booking's own confirmation
     link_request = LinkRequest.objects.create(email="alex@example.org")
-    barrier = threading.Barrier(2)
-    results = []
 
-    def worker():
-        try:
-            connection.ensure_connection()
-            barrier.wait()
-            results.append(answer_link_request(link_request.pk, now=NOW))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = two_workers_at_once(lambda: answer_link_request(link_request.pk, now=NOW))
 
     assert sorted(results) == [0, 1]
     assert [message.to for message in mail.outbox] == [["alex@example.org"]]

@@ -61,6 +61,13 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of a page's form (CSRF token, submission key), by name."""
+    parser = _HiddenFields()
+    parser.feed(page)
+    return parser.fields
+
+
 class _HiddenFields(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -92,9 +99,7 @@ class Visitor:
         status, _, page = self.get(path)
         if status != 200:
             raise AssertionError(f"GET {path} answered {status}")
-        parser = _HiddenFields()
-        parser.feed(page.decode())
-        return {**parser.fields, **fields}
+        return {**hidden_fields(page.decode()), **fields}
 
     def _open(self, request: urllib.request.Request, timeout: float) -> tuple[int, dict, bytes]:
         try:
