@@ -220,7 +220,7 @@ def explain_plans(client, week_path: str, admin: AdminTiming) -> list[tuple[str,
         transaction.set_rollback(True)
     email = Booking.objects.filter(status=Booking.Status.CONFIRMED).order_by("pk").values_list("email", flat=True)[0]
     with CaptureQueriesContext(connection) as lookup, transaction.atomic():
-        notifications.send_manage_links(email=email.upper(), now=timezone.now())
+        notifications.write_manage_links(email=email.upper(), now=timezone.now())
         transaction.set_rollback(True)
 
     chosen = []

@@ -515,3 +515,18 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for booking {self.booking_id} ({self.status})"
+
+
+class LinkRequest(models.Model):
+    """A "lost your link?" request waiting for the task worker: the address it was made for.
+
+    The request only writes this row, so its answer does the same work whether or not the
+    address has bookings; the worker looks the address up, writes the manage-link notifications
+    and deletes the row, so the address is kept no longer than that (booking/notifications.py).
+    """
+
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"link request {self.pk}"

@@ -1,10 +1,7 @@
 """Patient pages: choose a type, a time, give details, manage the booking. Thin views over services."""
 
-import time
-
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -37,9 +34,6 @@ from clinic.caching import cache_anonymous
 # Free times change with every booking (the generation is bumped then); the short timeout
 # keeps "at least 24 hours ahead" honest as the clock moves.
 SCHEDULE_CACHE_SECONDS = 30
-
-# The lost-link form answers no sooner than this, whether or not the email has bookings.
-FIND_RESPONSE_SECONDS = 0.5
 
 
 def booking_rate(group, request):
@@ -264,16 +258,12 @@ def calendar_file(request, token):
 def find(request):
     if request.method != "POST":
         return render(request, "booking/find.html", {"form": FindBookingForm()})
-    started = time.monotonic()
     form = FindBookingForm(request.POST)
     if getattr(request, "limited", False):
         return render(request, "booking/find.html", {"form": form, "limited": True}, status=429)
     if not form.is_valid():
         return render(request, "booking/find.html", {"form": form})
-    with transaction.atomic():
-        notifications.send_manage_links(email=form.cleaned_data["email"], now=timezone.now())
-    # Same answer and the same time, whether or not the address has bookings.
-    remaining = FIND_RESPONSE_SECONDS - (time.monotonic() - started)
-    if remaining > 0:
-        time.sleep(remaining)
+    # The task worker looks the address up and sends the links: this answer is the same, and does
+    # the same work, whether or not the address has bookings, and never waits on the mail server.
+    notifications.request_manage_links(email=form.cleaned_data["email"], now=timezone.now())
     return render(request, "booking/find_sent.html")

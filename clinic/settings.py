@@ -351,11 +351,13 @@ LOOKUP_RATE_LIMIT = env_str("LOOKUP_RATE_LIMIT", "5/h")
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None
 
 # --- Background tasks ---------------------------------------------------------------------
-# Emails go out through a django-tasks task enqueued after the booking commits.
-# "immediate" runs it at once in the same process (development, tests); "database" queues it
-# in the database for `manage.py db_worker` (production). See README, "Emails and background tasks".
+# Emails go out through django-tasks tasks queued after the booking commits (booking/notifications.py).
+# "database" queues them in the database for `manage.py db_worker` (production, `make run`): no page
+# waits on the mail server, and the "lost your link?" answer takes the same time for any address.
+# "immediate" runs them at once in the web process: tests and `make dev` only (the default with
+# DEBUG). See README, "Emails and background tasks".
 
-TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate")
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEBUG else "database")
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",

@@ -54,14 +54,6 @@ def clear_cache():
 
 
 @pytest.fixture(autouse=True)
-def closed_sender_window(monkeypatch):
-    """Each test starts with no email sending run queued by this process (booking.notifications)."""
-    from booking import notifications
-
-    monkeypatch.setattr(notifications, "_sender_window_closes_at", 0.0)
-
-
-@pytest.fixture(autouse=True)
 def stable_signing_timestamps(monkeypatch):
     """Manage links carry the second they were signed in; a test that builds the expected link a
     moment after the code under test must get the same one, even across a second boundary.

@@ -128,3 +128,15 @@ def test_a_lock_timeout_that_is_not_a_duration_is_refused():
 def test_sqlite_connections_are_kept_between_requests():
     assert database_options({})["max_age"] == 60
     assert database_options({"DB_CONN_MAX_AGE": "0"})["max_age"] == 0
+
+
+def test_emails_are_queued_for_the_worker_unless_debug_or_told_otherwise():
+    code = "from django.conf import settings as s; print(s.TASKS['default']['BACKEND'])"
+
+    production = run_settings({"SECRET_KEY": "x" * 50}, code=code, unset=("TASKS_BACKEND",))
+    debug = run_settings({"DEBUG": "1"}, code=code, unset=("TASKS_BACKEND",))
+    chosen = run_settings({"SECRET_KEY": "x" * 50, "TASKS_BACKEND": "immediate"}, code=code)
+
+    assert production.stdout.strip() == "django_tasks_db.DatabaseBackend", production.stderr
+    assert debug.stdout.strip() == "django_tasks.backends.immediate.ImmediateBackend", debug.stderr
+    assert chosen.stdout.strip() == "django_tasks.backends.immediate.ImmediateBackend", chosen.stderr

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from booking.models import Booking, Slot
 from clinic.caching import LOCAL_SECONDS
 from tests.booking.conftest import make_clinician, make_slot, make_type
+from tests.deploy.visitors import database_environment, free_port, patient_details, tail, wait_until_up
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 12
@@ -53,26 +53,6 @@ def redis_answers() -> bool:
         return False
 
 
-def database_environment() -> dict[str, str]:
-    """Point a server at the database of this test run (the test database, not the real one)."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return {"DATABASE_URL": "", "SQLITE_PATH": str(db["NAME"])}
-    if connection.vendor != "postgresql":
-        pytest.skip(f"two-server test supports SQLite and PostgreSQL, not {connection.vendor}")
-    user = urllib.parse.quote(db["USER"] or "", safe="")
-    password = ":" + urllib.parse.quote(db["PASSWORD"], safe="") if db["PASSWORD"] else ""
-    host = db["HOST"] or "localhost"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return {"DATABASE_URL": f"postgres://{user}{password}@{host}{port}/{db['NAME']}"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     def __init__(self, name: str, env: dict[str, str], log_dir: Path):
         self.name = name
@@ -84,20 +64,10 @@ class Server:
         self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL)
 
     def wait_until_up(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"server {self.name} exited with {self.process.returncode}:\n{self.errors()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        pytest.fail(f"server {self.name} did not answer /healthz within {timeout} s:\n{self.errors()}")
+        wait_until_up(self.url, self.process, self.log, timeout)
 
     def errors(self) -> str:
-        return self.log.read_text()[-4000:] if self.log.exists() else ""
+        return tail(self.log)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -177,16 +147,7 @@ def send(url: str, *, data: dict | None = None, timeout: float = 60) -> tuple[in
 
 
 def booking_form(number: int) -> dict[str, str]:
-    return {
-        "patient_name": f"Patient {chr(65 + number % 26)}{chr(97 + number // 26)}",
-        "email": f"patient{number}@example.org",
-        "phone": "212-555-0123",
-        "date_of_birth": "1970-01-01",
-        "patient_kind": "new",
-        "consent": "on",
-        "website": "",
-        "submission_key": f"two-servers-{number}",
-    }
+    return {**patient_details(number), "submission_key": f"two-servers-{number}"}
 
 
 def test_two_servers_fifty_simultaneous_bookings_of_one_slot_give_one_booking(servers, shared_cache):
