@@ -35,7 +35,10 @@ class Page(models.Model):
     )
     next_review_due = models.DateField(null=True, blank=True)
     reviewed_by = models.CharField(
-        "reviewing clinician", max_length=200, blank=True, help_text="Name and role, for example: Dr. A. Name, Physiatrist."
+        "reviewing clinician",
+        max_length=200,
+        blank=True,
+        help_text="Name and role, for example: Dr. A. Name, Physiatrist.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

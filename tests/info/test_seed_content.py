@@ -58,7 +58,7 @@ def read_decisions(markdown: str) -> list[Decision]:
     section = markdown.split("\n## Seed statements", 1)[1].split("\n## ", 1)[0]
     decisions: list[Decision] = []
     for line in section.splitlines():
-        found = re.match(r'- (Old|Kind|Now|Source): ?(.*)$', line.strip())
+        found = re.match(r"- (Old|Kind|Now|Source): ?(.*)$", line.strip())
         if not found:
             continue
         key, value = found.groups()
@@ -189,7 +189,7 @@ def test_read_decisions_reads_old_kind_now_and_source_lines():
     markdown = (
         "# Title\n\n## Seed statements\n\n### S1\n\n"
         '- Old: "A."\n- Kind: correction\n- Now: "B."\n- Now: "C."\n- Source: D.\n\n'
-        "## Review per page\n\n- Old: \"not read\"\n"
+        '## Review per page\n\n- Old: "not read"\n'
     )
 
     assert read_decisions(markdown) == [Decision(old="A.", kind="correction", now=["B.", "C."], sources=["D."])]
