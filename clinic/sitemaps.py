@@ -11,7 +11,7 @@ class MainPagesSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return ["home", "info:index", "booking:start"]
+        return ["home", "info:index", "team", "visiting", "booking:start"]
 
     def location(self, item):
         return reverse(item)

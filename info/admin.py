@@ -14,7 +14,19 @@ REVIEWED_FIELDS = ("title", "summary", "body", "fop_notice")
 class PageForm(forms.ModelForm):
     class Meta:
         model = Page
-        fields = "__all__"
+        fields = [
+            "title",
+            "slug",
+            "summary",
+            "body",
+            "sources",
+            "fop_notice",
+            "published",
+            "order",
+            "reviewed_by",
+            "last_reviewed",
+            "next_review_due",
+        ]
 
     def clean(self):
         cleaned = super().clean()

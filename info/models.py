@@ -106,6 +106,24 @@ class VisitInfo(models.Model):
         ("insurance", "Insurance and payment"),
     )
 
-    def sections(self) -> list[tuple[str, str, str]]:
-        """(field name, heading, text) of each section, in page order."""
-        return [(name, heading, getattr(self, name)) for name, heading in self.SECTIONS]
+    def sections(self) -> list[dict]:
+        """Each section in page order: its field name, heading and blocks (see ``text_blocks``)."""
+        return [
+            {"name": name, "heading": heading, "blocks": text_blocks(getattr(self, name))}
+            for name, heading in self.SECTIONS
+        ]
+
+
+def text_blocks(text: str) -> list[dict]:
+    """Plain staff text as paragraphs and lists: a blank line ends a paragraph, lines that start
+    with "- " make a list. The template escapes it all, so no markup is ever trusted."""
+    blocks: list[dict] = []
+    for chunk in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith("- ") for line in lines):
+            blocks.append({"kind": "list", "items": [line[2:].strip() for line in lines]})
+        else:
+            blocks.append({"kind": "paragraph", "text": " ".join(lines)})
+    return blocks

