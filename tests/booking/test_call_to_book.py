@@ -73,7 +73,7 @@ def test_week_page_of_a_call_to_book_type_gives_the_phone_number_and_why(client,
     assert response.status_code == 200
     assert "<h1>Radiation therapy planning</h1>" in html
     assert "We book this appointment by phone, not online." in html
-    assert f'<strong>{NOTE}</strong> Call <a href="tel:+1555-0100">+1 555-0100</a>.' in html
+    assert f'<strong>{NOTE}</strong> Call <a class="text-nowrap" href="tel:+1555-0100">+1 555-0100</a>.' in html
     assert REASON in html
     assert "/book/slot/" not in html
 

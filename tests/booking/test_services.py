@@ -620,7 +620,7 @@ def test_book_slot_runs_one_update_and_the_inserts():
 
     sql = [" ".join(query["sql"].split()[:3]) for query in queries]
     # Before the transaction, one read: is the slot's type booked by phone only?
-    assert sql[0] == 'SELECT 1 AS'
+    assert sql[0] == "SELECT 1 AS"
     # Between the opening and the closing of its transaction (a savepoint inside the test's own):
     statements = sql[2:-1]
     if connection.vendor == "postgresql":  # the three inserts are one statement
