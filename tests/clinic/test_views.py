@@ -13,9 +13,19 @@ def test_home_introduces_ho_links_each_page_as_a_card_and_leads_to_booking(clien
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert "Heterotopic ossification (HO) is a condition in which bone forms in soft tissues" in html
-    for slug in ["what-is-ho", "causes-and-risk-factors", "diagnosis", "treatment-options"]:
+    assert "Heterotopic ossification (HO) is bone that grows where it should not" in html
+    for slug in [
+        "what-is-ho",
+        "symptoms-and-urgent-help",
+        "causes-and-risk-factors",
+        "diagnosis",
+        "treatment-options",
+        "fop",
+    ]:
         assert f'<h3 class="h5 card-title"><a href="/info/{slug}/">' in html
+    assert '<a href="/info/symptoms-and-urgent-help/">Symptoms and when to get urgent help</a>' in html
+    assert '<a class="btn btn-outline-primary" href="/our-team/">Our team</a>' in html
+    assert 'href="/visiting-us/"' in html
     assert '<a class="btn btn-primary btn-lg" href="/book/">Make an appointment</a>' in html
 
 
