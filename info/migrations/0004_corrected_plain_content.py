@@ -169,7 +169,7 @@ If you have been told you may have HO, or you are at risk of it, our team can se
         "slug": "symptoms-and-urgent-help",
         "order": 15,
         "title": "Symptoms and when to get urgent help",
-        "summary": "The signs of HO to watch for after an injury or an operation, and the signs that need help at once.",
+        "summary": "Know the early signs of HO, and the signs of a blood clot or other emergency that need help at once.",
         "fop_notice": False,
         "body": """\
 ## Signs of HO
@@ -241,7 +241,7 @@ are medicines, and there is a single low dose of radiation. See
         "slug": "diagnosis",
         "order": 30,
         "title": "Diagnosis",
-        "summary": "How doctors find HO: they ask about your health, check the joint, and use X-rays and other scans.",
+        "summary": "Scans such as X-rays show HO. If you may have FOP, a genetic test is used, never a biopsy.",
         "fop_notice": True,
         "body": """\
 Your doctor will ask about your health and check the joint. Then you may need one or more scans:
