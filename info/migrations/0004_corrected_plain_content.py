@@ -62,6 +62,11 @@ SOURCES = {
         "bisphosphonates. [scireproject.com](https://scireproject.com/evidence/heterotopic-ossification/"
         "treatment-of-heterotopic-ossification/bisphosphonates/)"
     ),
+    "erabi": (
+        "Evidence-Based Review of Moderate to Severe Acquired Brain Injury (ERABI). Neuropharmacology: "
+        "bisphosphonates (etidronate and heterotopic ossification after brain injury). "
+        "[abiebr.com](http://www.abiebr.com/set/12-neuropharmacology/bisphosphonates)"
+    ),
     "banovac": (
         "Banovac K, et al. Treatment of heterotopic ossification after spinal cord injury. "
         "*J Spinal Cord Med* 1997;20:60–65."
@@ -330,6 +335,7 @@ not force a stiff joint.
             "archdeacon",
             "scire",
             "banovac",
+            "erabi",
             "fda_nsaids",
             "milakovic",
             "pakos",
@@ -364,8 +370,8 @@ In FOP, harm to soft tissue can start a flare-up. This includes:
 ## How FOP is found
 
 If your doctor thinks you may have FOP, the test is a **genetic test** for a change in the ACVR1
-gene. It uses a blood sample. A biopsy is **not** the way to test for FOP, because it can start a
-flare-up.
+gene. It usually uses a blood sample. A biopsy is **not** the way to test for FOP, because it can
+start a flare-up.
 
 ## Keeping safe with FOP
 
