@@ -146,8 +146,8 @@ class ClinicianAdmin(DeclaredFiltersOnlyAdmin):
 
 @admin.register(AppointmentType)
 class AppointmentTypeAdmin(DeclaredFiltersOnlyAdmin):
-    list_display = ["name", "duration_minutes", "buffer_minutes", "patient_kind", "active", "order"]
-    list_filter = ["active", "patient_kind"]
+    list_display = ["name", "duration_minutes", "buffer_minutes", "patient_kind", "active", "call_to_book", "order"]
+    list_filter = ["active", "patient_kind", "call_to_book"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["clinicians"]

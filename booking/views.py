@@ -59,6 +59,8 @@ def start(request):
 @cache_anonymous(generation="slots", timeout=SCHEDULE_CACHE_SECONDS)
 def week(request, type_slug):
     appointment_type = get_object_or_404(AppointmentType, slug=type_slug, active=True)
+    if appointment_type.call_to_book:
+        return render(request, "booking/call_to_book.html", {"appointment_type": appointment_type})
     context = week_context(request, appointment_type=appointment_type, now=timezone.now())
     return render(request, "booking/week.html", {**context, "appointment_type": appointment_type})
 
@@ -115,6 +117,8 @@ def details(request, slot_id):
     slot = _slot_or_404(slot_id)
     context = {"slot": slot, "when": when_label(slot.start), "alternatives": []}
     if request.method != "POST":
+        if slot.appointment_type.call_to_book:
+            return redirect("booking:week", type_slug=slot.appointment_type.slug)
         if not slot.is_bookable(now):
             messages.info(request, "Sorry, that time is no longer available. Please choose another.")
             return redirect("booking:week", type_slug=slot.appointment_type.slug)
@@ -213,6 +217,11 @@ def reschedule(request, token):
     now = timezone.now()
     if not booking.can_be_changed(now):
         messages.error(request, str(ChangeNotAllowed().message))
+        return redirect("booking:manage", token=token)
+    if booking.slot.appointment_type.call_to_book:
+        messages.error(
+            request, f"We book this appointment by phone. To move it, please call us on {settings.CLINIC_PHONE}."
+        )
         return redirect("booking:manage", token=token)
 
     if request.method == "POST":

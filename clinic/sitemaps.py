@@ -12,7 +12,7 @@ class MainPagesSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return ["home", "info:index"]
+        return ["home", "info:index", "team", "visiting"]
 
     def location(self, item):
         return reverse(item)

@@ -38,7 +38,7 @@ def test_page_shows_title_body_breadcrumbs_review_line_and_call_to_action(client
     assert "<h2>Moving</h2>" in html
     assert '<nav aria-label="Breadcrumb">' in html
     assert '<li class="breadcrumb-item active" aria-current="page">About joints</li>' in html
-    assert "Last reviewed 5 October 2026 by Dr Example. Next review due October 2027." in html
+    assert "Reviewed by Dr Example on 5 October 2026. Next review due October 2027." in html
     assert '<a class="btn btn-primary btn-lg" href="/book/">Make an appointment</a>' in html
     assert '<meta name="description" content="Summary of page' in html
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0007_bookingevent_details_changed'),
+        ('booking', '0008_appointmenttype_call_to_book'),
     ]
 
     operations = [
