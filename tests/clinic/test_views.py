@@ -72,7 +72,7 @@ def test_healthz_is_ok_when_database_answers(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content) == {"status": "ok"}
+    assert json.loads(response.content) == {"status": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -81,7 +81,7 @@ def test_healthz_is_503_with_reason_when_database_fails(client):
         response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert json.loads(response.content) == {"status": "error", "reason": "database unavailable"}
+    assert json.loads(response.content) == {"status": "error", "reason": "database unavailable", "cache": "ok"}
 
 
 def test_security_headers_on_public_pages(client):
