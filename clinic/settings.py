@@ -93,9 +93,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
-    # Cached public pages are answered here, before sessions, CSRF and authentication run.
+    # Cached public pages are answered here, before django-csp, sessions, CSRF and authentication
+    # run; they are kept with the headers the middleware below added (clinic/caching.py).
     "clinic.caching.PublicPageCacheMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -60,15 +60,11 @@ def clear_cache():
     """Rate-limit counters and cached pages must not leak from one test into the next."""
     from django.core.cache import caches
 
-    from clinic.caching import forget_local_pages
-
     for cache in caches.all():
         cache.clear()
-    forget_local_pages()
     yield
     for cache in caches.all():
         cache.clear()
-    forget_local_pages()
 
 
 @pytest.fixture(autouse=True)
