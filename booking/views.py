@@ -273,7 +273,7 @@ def reschedule(request, token):
 @require_safe
 def calendar_file(request, token):
     booking = _booking_from_token_or_404(token)
-    body = booking_ics(booking, manage_url=request.build_absolute_uri(links.manage_path(booking)), now=timezone.now())
+    body = booking_ics(booking, manage_url=links.manage_url(booking), now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointment-{booking.reference}.ics"'
     return response

@@ -7,11 +7,13 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from clinic.caching import cache_anonymous
 from clinic.context_processors import clinic as clinic_context
+from clinic.site import absolute_url
 from info.models import Page
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ def robots_txt(request):
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /book/manage/",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        f"Sitemap: {absolute_url(reverse('django.contrib.sitemaps.views.sitemap'))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from clinic.caching import cache_anonymous
+from clinic.site import absolute_url
 from info.models import Page
 
 # Information pages change when staff edit them; the generation is bumped on every save.
@@ -41,6 +42,6 @@ def page(request, slug):
             "preview": preview,
             "previous_page": previous_page,
             "next_page": next_page,
-            "share_url": request.build_absolute_uri(page.get_absolute_url()),
+            "share_url": absolute_url(page.get_absolute_url()),
         },
     )
