@@ -76,6 +76,15 @@ def test_healthz_is_ok_when_database_answers(client):
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_healthz_is_ok_and_says_so_when_the_file_cache_fails(client, caplog):
+    with mock.patch("clinic.views.cache.set", side_effect=OSError("No space left on device")):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"status": "ok", "cache": "down"}
+    assert "Health check: cache unavailable (OSError)" in caplog.messages
+
+
 def test_healthz_is_503_with_reason_when_database_fails(client):
     with mock.patch("clinic.views.connection.cursor", side_effect=OperationalError("connection refused")):
         response = client.get("/healthz")
