@@ -100,4 +100,4 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3* test-results
+	rm -rf $(VENV) staticfiles .cache .pytest_cache .ruff_cache .test-db.sqlite3* test-results

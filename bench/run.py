@@ -402,7 +402,7 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     workdir = Path(tempfile.mkdtemp(prefix="hoclinic-bench-"))
     database_env = prepare_database(workdir)
-    cache_url = REDIS_URL if redis_answers() else ""
+    cache_url = REDIS_URL if redis_answers() else f"file://{workdir / 'cache'}"
     env = server_environment(database_env, cache_url)
     os.environ.update(env)
     if not env.get("DATABASE_URL"):
@@ -430,7 +430,7 @@ def main() -> int:
         if engine == "postgresql"
         else f"SQLite {__import__('sqlite3').sqlite_version}"
     )
-    say(f"database: {engine} ({database_version}); cache: {'Redis' if cache_url else 'in-process memory'}")
+    say(f"database: {engine} ({database_version}); cache: {'Redis' if cache_url == REDIS_URL else 'files'}")
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
     cache.clear()
@@ -529,7 +529,7 @@ def main() -> int:
         f"### {'PostgreSQL' if engine == 'postgresql' else 'SQLite'}",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {database_version}, cache: "
-        f"{'Redis' if cache_url else 'in-process memory'}.",
+        f"{'Redis' if cache_url == REDIS_URL else 'files shared by the workers'}.",
         *machine(),
         f"- Machine load (1-minute load average) at start / end of the run: {load_before:.1f} / "
         f"{os.getloadavg()[0]:.1f}; anything else running on the machine lowers the figures.",

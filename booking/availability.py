@@ -67,6 +67,14 @@ class Week:
         return not any(day.times for day in self.days)
 
 
+def shown_week_start(week_start: date, *, now: datetime) -> date:
+    """The Monday of the week shown for ``week_start``: not before this week, nor after the horizon's."""
+    tz = clinic_tz()
+    this_week = monday_of(now.astimezone(tz).date())
+    last_week = monday_of((now + horizon()).astimezone(tz).date())
+    return min(max(monday_of(week_start), this_week), last_week)
+
+
 def free_week(*, appointment_type, now: datetime, week_start: date | None = None, clinician=None) -> Week:
     """The bookable slots of one type in the clinic-local week starting on Monday ``week_start``.
 
@@ -83,7 +91,7 @@ def free_week(*, appointment_type, now: datetime, week_start: date | None = None
     last_week = monday_of((now + horizon()).astimezone(tz).date())
     if week_start is None:
         week_start = monday_of(first_free.start.astimezone(tz).date()) if first_free else this_week
-    week_start = min(max(monday_of(week_start), this_week), last_week)
+    week_start = shown_week_start(week_start, now=now)
     week_end = week_start + timedelta(days=7)
 
     slots = (

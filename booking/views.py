@@ -2,15 +2,17 @@
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from booking import links, notifications, services
-from booking.availability import free_week, when_label
+from booking.availability import free_week, shown_week_start, when_label
 from booking.calendar import booking_ics
 from booking.exceptions import (
     BookingError,
@@ -55,14 +57,37 @@ def start(request):
     return render(request, "booking/start.html", {"appointment_types": types})
 
 
+def week_query(request) -> dict[str, str] | None:
+    """What the week view reads from the query string, for its cache key (clinic.caching).
+
+    The week is keyed as the Monday the page will show, so that every way of naming one week
+    (any of its days, a week past or beyond the horizon) shares one cached page: the cache holds
+    at most one page per week of the horizon and clinician. An unreadable week is not cached.
+    """
+    query = {}
+    if clinician := request.GET.get("clinician"):
+        query["clinician"] = clinician  # an unknown one gets a private page, never kept
+    if requested := request.GET.get("week"):
+        try:
+            week_start = ClinicianFilterForm.base_fields["week"].clean(requested)
+        except ValidationError:
+            return None
+        query["week"] = shown_week_start(week_start, now=timezone.now()).isoformat()
+    return query
+
+
 @require_safe
-@cache_anonymous(generation="slots", timeout=SCHEDULE_CACHE_SECONDS)
+@cache_anonymous(generation="slots", timeout=SCHEDULE_CACHE_SECONDS, query=week_query)
 def week(request, type_slug):
     appointment_type = get_object_or_404(AppointmentType, slug=type_slug, active=True)
     if appointment_type.call_to_book:
         return render(request, "booking/call_to_book.html", {"appointment_type": appointment_type})
     context = week_context(request, appointment_type=appointment_type, now=timezone.now())
-    return render(request, "booking/week.html", {**context, "appointment_type": appointment_type})
+    response = render(request, "booking/week.html", {**context, "appointment_type": appointment_type})
+    if context["filter_refused"]:
+        # The answer to an address the page could not read is not kept for other visitors.
+        patch_cache_control(response, private=True)
+    return response
 
 
 def week_context(request, *, appointment_type, now) -> dict:
@@ -70,16 +95,19 @@ def week_context(request, *, appointment_type, now) -> dict:
     clinicians = list(Clinician.objects.filter(active=True, appointment_types=appointment_type))
     filter_form = ClinicianFilterForm(request.GET or None, clinicians=clinicians)
     clinician = week_start = None
+    filter_refused = False
     if filter_form.is_valid():
         clinician = next((c for c in clinicians if c.slug == filter_form.cleaned_data["clinician"]), None)
         week_start = filter_form.cleaned_data["week"]
     elif request.GET:
         messages.warning(request, "We could not read that week or clinician, so here are the first free times.")
         filter_form = ClinicianFilterForm(clinicians=clinicians)
+        filter_refused = True
     week = free_week(appointment_type=appointment_type, now=now, week_start=week_start, clinician=clinician)
     return {
         "week": week,
         "filter_form": filter_form,
+        "filter_refused": filter_refused,
         "clinician": clinician,
         "first_free_label": when_label(week.first_free.start) if week.first_free else "",
         "next_free_label": when_label(week.next_free_after.start) if week.next_free_after else "",
@@ -254,8 +282,7 @@ def reschedule(request, token):
 @require_safe
 def calendar_file(request, token):
     booking = _booking_from_token_or_404(token)
-    manage_url = request.build_absolute_uri(links.manage_path(booking, token=token))
-    body = booking_ics(booking, manage_url=manage_url, now=timezone.now())
+    body = booking_ics(booking, manage_url=links.manage_url(booking, token=token), now=timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="appointment-{booking.reference}.ics"'
     return response

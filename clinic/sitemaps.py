@@ -1,10 +1,10 @@
-from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from clinic.site import SiteSitemap
 from info.sitemaps import PageSitemap
 
 
-class MainPagesSitemap(Sitemap):
+class MainPagesSitemap(SiteSitemap):
     """The public pages that are not information pages. Booking pages are not indexed
     (clinic/robots.py), so they are not listed; the home page leads to them."""
 

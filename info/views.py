@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 from booking.availability import opening_hours, upcoming_closures
 from booking.models import AppointmentType, Clinician, clinic_tz
 from clinic.caching import cache_anonymous
+from clinic.site import absolute_url
 from info.models import Page, VisitInfo
 
 # Information pages change when staff edit them; the generation is bumped on every save.
@@ -45,7 +46,7 @@ def page(request, slug):
             "preview": preview,
             "previous_page": previous_page,
             "next_page": next_page,
-            "share_url": request.build_absolute_uri(page.get_absolute_url()),
+            "share_url": absolute_url(page.get_absolute_url()),
         },
     )
 

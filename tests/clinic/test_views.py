@@ -88,8 +88,17 @@ def test_healthz_is_ok_when_database_answers(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content) == {"status": "ok"}
+    assert json.loads(response.content) == {"status": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_is_ok_and_says_so_when_the_file_cache_fails(client, caplog):
+    with mock.patch("clinic.views.cache.set", side_effect=OSError("No space left on device")):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"status": "ok", "cache": "down"}
+    assert "Health check: cache unavailable (OSError)" in caplog.messages
 
 
 def test_healthz_is_503_with_reason_when_database_fails(client):
@@ -97,7 +106,7 @@ def test_healthz_is_503_with_reason_when_database_fails(client):
         response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert json.loads(response.content) == {"status": "error", "reason": "database unavailable"}
+    assert json.loads(response.content) == {"status": "error", "reason": "database unavailable", "cache": "ok"}
 
 
 def test_security_headers_on_public_pages(client):

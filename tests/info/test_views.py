@@ -60,14 +60,15 @@ def test_page_has_previous_and_next_links_among_published_pages(client, make_pag
     assert client.get(last.get_absolute_url()).context["next_page"] is None
 
 
-def test_page_has_share_this_page_box(client, make_page):
+def test_page_has_share_this_page_box(client, make_page, settings):
+    settings.CLINIC_SITE_URL = "https://clinic.example.org"
     page = make_page(title="Share me", slug="share-me")
 
     html = client.get(page.get_absolute_url()).content.decode()
 
     assert "Share this page" in html
-    assert 'value="http://testserver/info/share-me/"' in html
-    assert 'href="mailto:?subject=Share%20me&amp;body=http%3A//testserver/info/share-me/"' in html
+    assert 'value="https://clinic.example.org/info/share-me/"' in html
+    assert 'href="mailto:?subject=Share%20me&amp;body=https%3A//clinic.example.org/info/share-me/"' in html
     assert "data-share-native hidden" in html
 
 
