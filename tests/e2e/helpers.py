@@ -127,6 +127,7 @@ def restore_migration_data() -> None:
     editor = SimpleNamespace(connection=connection)
     importlib.import_module("info.migrations.0002_first_content").create_pages(apps, editor)
     importlib.import_module("clinic.migrations.0001_roles").set_roles(apps, editor)
+    importlib.import_module("clinic.migrations.0002_audit_trail_role").grant(apps, editor)
 
 
 # --- axe-core -------------------------------------------------------------------------------
