@@ -10,7 +10,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     Seen by the roles with the view permission (the clinic manager)."""
 
     list_display = ["at_local", "action", "actor_kind", "actor", "target_type", "target_id", "detail"]
-    list_filter = ["action", "actor_kind", "target_type", "at"]
+    list_filter = ["action", "actor_kind", ("target_type", admin.RelatedOnlyFieldListFilter), "at"]
     list_select_related = ["actor", "target_type"]
     search_fields = ["actor__username", "=target_id"]
     search_help_text = "Search by staff username or object id."

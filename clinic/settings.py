@@ -401,7 +401,6 @@ AXES_CLIENT_IP_CALLABLE = axes_client_ip
 
 STAFF_2FA_EXEMPT_USERNAMES = env_list("STAFF_2FA_EXEMPT_USERNAMES", [])
 OTP_TOTP_ISSUER = CLINIC_NAME  # the account's name in the authenticator app
-OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # django-axes keeps the form of each failed attempt: the code typed at the second step is masked
 # like the password.
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]

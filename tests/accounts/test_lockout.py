@@ -122,3 +122,14 @@ def test_only_a_whole_sign_in_resets_the_count(browser, rita, client):
     code_step(browser, code_for(device))
 
     assert failures() == 0
+
+
+def test_axes_keeps_no_code_that_was_typed(browser, rita):
+    give_second_factor(rita)
+    password_step(browser)
+
+    code_step(browser, "typo2345")
+
+    kept = AccessAttempt.objects.get(username="rita").post_data
+    assert "typo2345" not in kept
+    assert "otp_token=" in kept
