@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def check(*args: str, exempt: str | None) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "STAFF_2FA_EXEMPT_USERNAMES"}}
+    # Not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, which the deploy checks rightly refuse.
+    unset = {"DEBUG", "STAFF_2FA_EXEMPT_USERNAMES", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in unset}
     env.update(
         DEBUG="0",
         HTTPS="1",
