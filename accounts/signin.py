@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
-from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 PENDING_SESSION_KEY = "staff_sign_in"
@@ -34,7 +34,8 @@ def is_exempt(user) -> bool:
 
 
 def has_second_factor(user) -> bool:
-    return user_has_device(user, confirmed=True)
+    """An account's second factor is its authenticator app; recovery codes come with it."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
 
 
 def is_signed_in(user) -> bool:
