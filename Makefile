@@ -7,9 +7,11 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 # Local runs are production settings over plain HTTP, with emails printed to the console and
-# a secret key kept in .secret-key (made on first run, never committed).
+# a secret key kept in .secret-key (made on first run, never committed). The demo account `admin`
+# signs in with its password alone (STAFF_2FA_EXEMPT_USERNAMES= makes it set up two-factor sign-in).
 LOCAL_ENV = HTTPS=0 \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	STAFF_2FA_EXEMPT_USERNAMES=$${STAFF_2FA_EXEMPT_USERNAMES-admin} \
 	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	CLINIC_SITE_URL=$${CLINIC_SITE_URL:-http://$(HOST):$(PORT)} \
 	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret-key)}

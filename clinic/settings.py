@@ -70,7 +70,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.StaffAdminConfig",  # django.contrib.admin, with the two-step staff sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -84,9 +84,14 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_ratelimit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinic",
     "info",
     "booking",
+    "audit",
+    "accounts.apps.AccountsConfig",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 
@@ -442,3 +449,16 @@ def axes_client_ip(request):
 
 
 AXES_CLIENT_IP_CALLABLE = axes_client_ip
+
+# --- Staff two-factor sign-in -------------------------------------------------------------
+# After the password, every account passes a second factor: a code from an authenticator app
+# (TOTP, django-otp) or one of its recovery codes; an account without one sets it up first
+# (accounts/). Only the usernames listed here sign in with a password alone: `make run` and
+# `make serve` list their demo account `admin`; production leaves it empty, and
+# `check --deploy` warns whenever it is not.
+
+STAFF_2FA_EXEMPT_USERNAMES = env_list("STAFF_2FA_EXEMPT_USERNAMES", [])
+OTP_TOTP_ISSUER = CLINIC_NAME  # the account's name in the authenticator app
+# django-axes keeps the form of each failed attempt: the code typed at the second step is masked
+# like the password.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]

@@ -4,7 +4,6 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from clinic import views
-from clinic.forms import StaffLoginForm
 from clinic.sitemaps import sitemaps
 from info import views as info_views
 
@@ -27,4 +26,3 @@ handler500 = "clinic.views.server_error"
 admin.site.site_header = f"{settings.CLINIC_NAME}: staff"
 admin.site.site_title = settings.CLINIC_NAME
 admin.site.index_title = "Schedule, bookings and content"
-admin.site.login_form = StaffLoginForm

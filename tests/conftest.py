@@ -6,6 +6,7 @@ from django.core import signing
 from django.core.servers.basehttp import WSGIServer
 
 from info.models import Page
+from tests.signin import log_in_verified
 
 # The live server of the browser and HTTP concurrency tests takes many connections at once;
 # Django's default listen backlog (10) would reset them. Production runs gunicorn (backlog 2048).
@@ -36,7 +37,7 @@ def make_page(db):
 @pytest.fixture
 def staff_client(client, django_user_model):
     user = django_user_model.objects.create_superuser("staffer", "staffer@example.org", "a-long-test-password")
-    client.force_login(user)
+    log_in_verified(client, user)
     return client
 
 

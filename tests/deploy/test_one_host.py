@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 from clinic.settings import cache_settings
 from info.models import Page
 from tests.deploy.test_two_servers import Server, database_environment, send
+from tests.signin import log_in_verified
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 LOOKUP_LIMIT = 3
@@ -56,7 +57,7 @@ def test_one_host_unpublishing_a_page_in_the_admin_gives_404_on_every_worker_at_
     page = Page.objects.create(title="Leaving soon", slug="leaving-soon", summary="S.", body="B.", published=True)
     for server in workers:  # each worker that answers renders the page or serves it from the cache
         assert [send(f"{server.url}/info/leaving-soon/")[0] for _ in range(10)] == [200] * 10
-    client.force_login(django_user_model.objects.create_superuser("editor", "editor@example.org", "a-long-password-1"))
+    log_in_verified(client, django_user_model.objects.create_superuser("editor", "editor@example.org", "a-long-pw-1"))
 
     response = client.post(
         f"/admin/info/page/{page.pk}/change/",

@@ -10,10 +10,13 @@ directory of this run, as the workers of one host do.
   exactly one booking, 49 clean "just taken" answers (409, form kept), no server error; and a
   week view cached on either server no longer offers the slot.
 - Rate limits are counted once for both servers (the shared cache).
-- The staff sign-in lockout (django-axes, database handler) is counted once for both servers.
+- The staff sign-in lockout (django-axes, database handler) is counted once for both servers, at
+  the password step and at the second step (the code), and a sign-in started on one server can be
+  finished on the other.
 """
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -128,22 +131,34 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def send(url: str, *, data: dict | None = None, timeout: float = 60) -> tuple[int, dict, bytes]:
-    """GET (or POST ``data`` with a CSRF cookie and the same secret in the form); no redirects."""
+def send(url: str, *, data: dict | None = None, timeout: float = 60, session: str = "") -> tuple[int, dict, bytes]:
+    """GET (or POST ``data`` with a CSRF cookie and the same secret in the form); no redirects.
+    ``session``: a session cookie's value, sent along."""
     body = None
     request = urllib.request.Request(url)
+    cookies = [f"sessionid={session}"] if session else []
     if data is not None:
         # Django accepts a form token equal to the cookie's secret: no page load needed first.
         csrf = secrets.token_hex(16)
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **data}).encode()
         request = urllib.request.Request(url, data=body, method="POST")
-        request.add_header("Cookie", f"csrftoken={csrf}")
+        cookies.append(f"csrftoken={csrf}")
+    if cookies:
+        request.add_header("Cookie", "; ".join(cookies))
     opener = urllib.request.build_opener(NoRedirect)
     try:
         with opener.open(request, timeout=timeout) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, headers_of(response.headers), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, headers_of(error.headers), error.read()
+
+
+def headers_of(message) -> dict[str, str]:
+    """The headers as a dict, with every Set-Cookie kept (joined by ", ")."""
+    headers = dict(message)
+    if cookies := message.get_all("Set-Cookie"):
+        headers["Set-Cookie"] = ", ".join(cookies)
+    return headers
 
 
 def booking_form(number: int) -> dict[str, str]:
@@ -229,3 +244,57 @@ def test_two_servers_share_the_sign_in_lockout(servers, django_user_model):
     assert "sessionid" not in headers.get("Set-Cookie", "")
     # One row for both servers; the attempt made while locked out is counted too.
     assert AccessAttempt.objects.get(username="reception").failures_since_start == AXES_LIMIT + 1
+
+
+def test_two_servers_share_the_second_steps_lockout(servers, django_user_model):
+    """The password on one server, wrong codes on both: one count, and the right code is refused
+    once the username is locked out, on either server."""
+    from axes.models import AccessAttempt
+
+    from tests.signin import code_for, give_second_factor
+
+    device = give_second_factor(
+        django_user_model.objects.create_user("clinician", password="the-right-password-1234", is_staff=True)
+    )
+    first, second = servers
+    status, headers, _ = send(
+        f"{first.url}/admin/login/?next=/admin/",
+        data={"username": "clinician", "password": "the-right-password-1234", "next": "/admin/"},
+    )
+    assert (status, headers["Location"]) == (302, "/admin/two-factor/code/")
+    session = re.search(r"sessionid=([^;]+)", headers["Set-Cookie"]).group(1)
+
+    def code(server: Server, value: str) -> tuple[int, dict, bytes]:
+        return send(f"{server.url}/admin/two-factor/code/", data={"otp_token": value}, session=session)
+
+    wrong = "000000" if code_for(device) != "000000" else "111111"
+    answers = [code(servers[number % 2], wrong)[0] for number in range(AXES_LIMIT)]
+    status, headers, body = code(second, code_for(device))
+
+    assert (answers, status) == ([200] * (AXES_LIMIT - 1) + [429], 429)
+    assert b"Sign-in locked" in body
+    assert "sessionid" not in headers.get("Set-Cookie", "")
+    assert AccessAttempt.objects.get(username="clinician").failures_since_start == AXES_LIMIT + 1
+
+
+def test_a_sign_in_started_on_one_server_finishes_on_the_other(servers, django_user_model):
+    from tests.signin import code_for, give_second_factor
+
+    device = give_second_factor(
+        django_user_model.objects.create_user("nurse", password="the-right-password-1234", is_staff=True)
+    )
+    first, second = servers
+    _, headers, _ = send(
+        f"{first.url}/admin/login/?next=/admin/",
+        data={"username": "nurse", "password": "the-right-password-1234", "next": "/admin/"},
+    )
+    pending = re.search(r"sessionid=([^;]+)", headers["Set-Cookie"]).group(1)
+
+    status, headers, _ = send(
+        f"{second.url}/admin/two-factor/code/", data={"otp_token": code_for(device)}, session=pending
+    )
+    signed_in = re.search(r"sessionid=([^;]+)", headers["Set-Cookie"]).group(1)
+
+    assert (status, headers["Location"]) == (302, "/admin/")
+    assert send(f"{first.url}/admin/", session=signed_in)[0] == 200
+    assert send(f"{first.url}/admin/", session=pending)[0] == 302  # the key changed when both steps passed

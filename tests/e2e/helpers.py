@@ -129,6 +129,7 @@ def restore_migration_data() -> None:
     importlib.import_module("info.migrations.0004_corrected_plain_content").update_pages(apps, editor)
     importlib.import_module("info.migrations.0005_visit_info").create_visit_info(apps, editor)
     importlib.import_module("clinic.migrations.0002_visit_info_roles").set_roles(apps, editor)
+    importlib.import_module("clinic.migrations.0003_audit_trail_role").grant(apps, editor)
 
 
 # --- axe-core -------------------------------------------------------------------------------

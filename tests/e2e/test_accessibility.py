@@ -218,6 +218,7 @@ def test_the_staff_pages_have_no_wcag_violations(browser, live_server, django_us
         "slot list": "/admin/booking/slot/",
         "add a slot": "/admin/booking/slot/add/",
         "add a closure": "/admin/booking/closure/add/",
+        "two-factor sign-in": "/admin/two-factor/",
     }
     results = {}
     try:
@@ -237,5 +238,65 @@ def test_the_staff_pages_have_no_wcag_violations(browser, live_server, django_us
 
     counts = ", ".join(f"{name} {len(found)}" for name, found in results.items())
     print(f"\naxe-core, staff pages ({device}): {counts}", file=sys.stderr)
+    failed = {name: found for name, found in results.items() if found}
+    assert failed == {}, "\n".join(f"[{device}] {name}:\n{describe_violations(v)}" for name, v in failed.items())
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_the_sign_in_steps_have_no_wcag_violations(browser, live_server, django_user_model, device):
+    """The password, setting up the authenticator app (with a mistake), the recovery codes, and the
+    code step (with a mistake), through axe-core."""
+    from base64 import b32decode
+
+    from tests.e2e.test_staff_journeys import PASSWORD, app_code
+
+    django_user_model.objects.create_user("nina", "nina@example.org", PASSWORD, is_staff=True)
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORTS[device])
+    page = context.new_page()
+    console_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            console_errors.append(message.text)
+            if message.type == "error" and not message.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    results = {}
+
+    def check(name):
+        assert console_errors == [], f"{name}: {console_errors}"
+        results[name] = axe_violations(page)
+
+    def password():
+        page.goto("/admin/")
+        page.get_by_label("Username").fill("nina")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+
+    try:
+        password()
+        expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+        check("set up")
+        page.get_by_label("Code from the app").fill("12")
+        page.get_by_role("button", name="Confirm and sign in").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+        check("set up with an error")
+        key = b32decode(page.locator(".two-factor-key code").inner_text().replace(" ", "")).hex()
+        page.get_by_label("Code from the app").fill(app_code(key))
+        page.get_by_role("button", name="Confirm and sign in").click()
+        expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+        check("recovery codes")
+        page.get_by_role("button", name="Log out").click()
+        password()
+        expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+        check("code")
+        page.get_by_label("Code:", exact=True).fill("not a code")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_contain_text("That code did not work.")
+        check("code with an error")
+    finally:
+        context.close()
+
     failed = {name: found for name, found in results.items() if found}
     assert failed == {}, "\n".join(f"[{device}] {name}:\n{describe_violations(v)}" for name, v in failed.items())

@@ -4,18 +4,24 @@ reach bookings. Every step goes through the staff pages as a person would use th
 import csv
 import io
 import re
+import time
+from base64 import b32decode
+from binascii import unhexlify
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from booking.models import Booking, clinic_tz
 from info.models import Page
 from tests.booking.conftest import make_booking, make_slot
 from tests.e2e.helpers import PATIENT, VIEWPORTS, make_schedule, save_screenshot
+from tests.signin import code_for, give_second_factor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,11 +39,22 @@ def make_staff(django_user_model):
 
 
 def log_in(page, username):
+    """Both steps of the staff sign-in: the password, then the code of the user's authenticator app."""
+    device = give_second_factor(get_user_model().objects.get(username=username))
     page.goto("/admin/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code:", exact=True).fill(code_for(device))
+    page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_visible()
+
+
+def app_code(key: str) -> str:
+    """What an authenticator app given ``key`` (hex) shows now."""
+    totp = TOTP(unhexlify(key))
+    totp.time = time.time()
+    return f"{totp.token():06d}"
 
 
 def choose_action(page, action_label):
@@ -210,3 +227,44 @@ def test_script_payloads_stay_text_for_patients_and_staff(new_page, make_staff):
     page.goto(f"/admin/booking/slot/schedule/?view=day&date={schedule.day}")
     expect(page.locator("table.schedule")).to_contain_text("Jordan Rivers")
     assert page.evaluate("() => document.querySelectorAll('main script, #content script').length") == 0
+
+
+def test_a_new_colleague_sets_up_two_factor_sign_in_without_javascript(new_page, make_staff):
+    """First sign-in: the password, then the authenticator app is set up from the key on the page
+    (the QR code is an image made by the site), recovery codes are shown; later a recovery code
+    signs in once. Scripts are off all the way."""
+    make_staff("newcomer", "Reception")
+    page = new_page(java_script_enabled=False)
+
+    page.goto("/admin/booking/booking/")
+    page.get_by_label("Username").fill("newcomer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
+    qr_code = page.get_by_role("img", name=re.compile(r"^QR code to add newcomer at "))
+    expect(qr_code).to_be_visible()
+    assert qr_code.get_attribute("src").startswith("data:image/svg+xml;")
+    assert qr_code.bounding_box()["width"] >= 150
+    key = b32decode(page.locator(".two-factor-key code").inner_text().replace(" ", "")).hex()
+    page.get_by_label("Code from the app").fill("000000" if app_code(key) != "000000" else "111111")
+    page.get_by_role("button", name="Confirm and sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("That code does not match.")
+    page.get_by_label("Code from the app").fill(app_code(key))
+    page.get_by_role("button", name="Confirm and sign in").click()
+
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    codes = page.locator(".two-factor-code-list code").all_inner_texts()
+    assert len(codes) == 10
+    page.get_by_role("link", name="I have kept them: continue").click()
+    assert page.url.endswith("/admin/booking/booking/")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("newcomer")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code:", exact=True).fill(codes[0])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".messagelist")).to_contain_text("You signed in with a recovery code")

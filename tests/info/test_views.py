@@ -1,6 +1,7 @@
 import pytest
 
 from info.models import Page
+from tests.signin import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_unpublished_page_is_previewable_by_staff(staff_client, make_page):
 
 def test_unpublished_page_is_404_for_staff_without_page_permission(client, django_user_model, make_page):
     user = django_user_model.objects.create_user("reception", password="a-long-test-password", is_staff=True)
-    client.force_login(user)
+    log_in_verified(client, user)
     page = make_page(slug="draft", published=False)
 
     assert client.get(page.get_absolute_url()).status_code == 404

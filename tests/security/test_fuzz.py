@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from booking import links, services
 from booking.models import Booking
+from tests.signin import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +261,7 @@ def test_staff_contact_form_survives_hostile_input(client, booking, django_user_
 
     receptionist = django_user_model.objects.create_user("rita", password="a-long-test-password", is_staff=True)
     receptionist.groups.add(Group.objects.get(name="Reception"))
-    client.force_login(receptionist)
+    log_in_verified(client, receptionist)
     url = f"/admin/booking/booking/{booking.pk}/contact/"
     fields = {
         "patient_name": value("Jordan Rivers", "Siobhán O'Neil-Ng"),

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from booking import links
 from booking.models import Booking
+from tests.signin import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ def test_payloads_stored_by_a_booking_are_escaped_on_every_staff_page(client, sc
     assert (booking.email, booking.reason) == (EMAIL_PAYLOAD, PAYLOAD)
     manager = django_user_model.objects.create_user("manager", password="a-long-test-password", is_staff=True)
     manager.groups.add(Group.objects.get(name="Clinic manager"))
-    client.force_login(manager)
+    log_in_verified(client, manager)
     day = slot.start.astimezone(timezone.get_current_timezone()).date()
 
     pages = {

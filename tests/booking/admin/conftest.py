@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from booking.models import Slot, clinic_tz
 from tests.booking.conftest import make_booking, make_clinician, make_slot, make_type
+from tests.signin import log_in_verified
 
 PASSWORD = "a-long-test-password-4471"
 
@@ -45,13 +46,13 @@ def doctor(django_user_model):
 
 @pytest.fixture
 def reception_client(client, reception):
-    client.force_login(reception)
+    log_in_verified(client, reception)
     return client
 
 
 @pytest.fixture
 def manager_client(client, manager):
-    client.force_login(manager)
+    log_in_verified(client, manager)
     return client
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from booking.models import BookingEvent
 from tests.booking.admin.conftest import book, slot_in
+from tests.signin import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_changes_record_who_did_what_and_when(reception_client, booking):
 def test_the_trail_carries_no_personal_data(reception_client, manager, booking):
     reception_client.get(f"{BOOKINGS}{booking.pk}/change/")
     manager_client = reception_client
-    manager_client.force_login(manager)
+    log_in_verified(manager_client, manager)
     manager_client.post(BOOKINGS, {"action": "export_csv", "_selected_action": [booking.pk]})
     manager_client.post(
         BOOKINGS,

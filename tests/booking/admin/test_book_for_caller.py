@@ -7,6 +7,7 @@ import pytest
 
 from booking.models import Booking, BookingEvent, Slot
 from tests.booking.admin.conftest import at_local, book, local_today, make_clinician, make_slot, make_type, slot_in
+from tests.signin import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +126,7 @@ def test_a_past_slot_cannot_be_booked(reception_client):
 
 def test_a_clinician_cannot_book(client, doctor):
     slot = slot_in(timedelta(days=2))
-    client.force_login(doctor)
+    log_in_verified(client, doctor)
 
     assert client.get(PICK).status_code == 403
     assert client.post(f"{PICK}{slot.pk}/", CALLER).status_code == 403
@@ -134,7 +135,7 @@ def test_a_clinician_cannot_book(client, doctor):
 
 def test_a_manager_booking_for_a_caller_may_note_the_reason(client, manager):
     slot = slot_in(timedelta(days=2))
-    client.force_login(manager)
+    log_in_verified(client, manager)
 
     assert "Reason for visit" in client.get(f"{PICK}{slot.pk}/").content.decode()
     client.post(f"{PICK}{slot.pk}/", CALLER)

@@ -1,5 +1,6 @@
 """Staff login: argon2 hashes, and django-axes locks a username from one address after five
-failed logins, for 15 minutes, counted in the database (so every app server sees it)."""
+failed logins, for 15 minutes, counted in the database (so every app server sees it). The second
+step of the sign-in, behind the same lockout, is tested in tests/accounts/test_lockout.py."""
 
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from axes.models import AccessAttempt
 from django.test import Client
 
 from tests.booking.admin.conftest import PASSWORD
+from tests.signin import code_for, give_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +28,11 @@ def test_passwords_are_hashed_with_argon2(reception):
     assert reception.password.startswith("argon2$argon2id$")
 
 
-def test_a_correct_login_works(client, reception):
+def test_a_correct_password_leads_to_the_second_step(client, reception):
     response = attempt(client, "rita", PASSWORD)
 
     assert response.status_code == 302
-    assert response["Location"] == "/admin/"
+    assert response["Location"] == "/admin/two-factor/set-up/"
 
 
 def test_five_failures_lock_the_username_from_that_address_with_a_clear_message(client, reception):
@@ -59,7 +61,7 @@ def test_the_lock_is_per_username_and_address(client, reception, manager):
     fail(client, 5)
 
     assert attempt(Client(), "rita", PASSWORD, ip="198.51.100.9").status_code == 302
-    assert attempt(Client(), "mona", PASSWORD).status_code == 302
+    assert attempt(Client(), "mona", PASSWORD).status_code == 302  # to the second step
 
 
 def test_the_lock_ends_after_the_cool_off(client, reception):
@@ -69,9 +71,14 @@ def test_the_lock_ends_after_the_cool_off(client, reception):
     assert attempt(client, "rita", PASSWORD).status_code == 302
 
 
-def test_a_successful_login_resets_the_count(client, reception):
+def test_a_successful_sign_in_resets_the_count(client, reception):
+    device = give_second_factor(reception)
     fail(client, 4)
     assert attempt(client, "rita", PASSWORD).status_code == 302
+    assert (
+        client.post("/admin/two-factor/code/", {"otp_token": code_for(device)}, REMOTE_ADDR="203.0.113.7")["Location"]
+        == "/admin/"
+    )
     client.logout()
 
     assert fail(client, 4) == [200, 200, 200, 200]

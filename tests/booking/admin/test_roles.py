@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from booking.models import Booking
 from tests.booking.admin.conftest import book, make_clinician, slot_in
+from tests.signin import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +153,7 @@ def test_reception_exports_csv_without_the_reason(reception_client, two_bookings
 
 def test_a_clinician_sees_own_bookings_with_the_reason_and_marks_attendance(client, doctor, two_bookings):
     own, other = two_bookings
-    client.force_login(doctor)
+    log_in_verified(client, doctor)
 
     listed = [b.reference for b in client.get(BOOKINGS).context["cl"].result_list]
     page = client.get(f"{BOOKINGS}{own.pk}/change/").content.decode()
@@ -165,7 +166,7 @@ def test_a_clinician_sees_own_bookings_with_the_reason_and_marks_attendance(clie
 
 def test_a_clinician_cannot_cancel_move_or_see_a_colleagues_booking(client, doctor, two_bookings):
     own, other = two_bookings
-    client.force_login(doctor)
+    log_in_verified(client, doctor)
 
     assert client.post(f"{BOOKINGS}{own.pk}/cancel/", {"cancelled_by": "clinic", "reason": "x"}).status_code == 403
     assert client.get(f"{BOOKINGS}{own.pk}/move/").status_code == 403
@@ -178,7 +179,7 @@ def test_a_clinician_cannot_cancel_move_or_see_a_colleagues_booking(client, doct
 def test_a_clinician_not_linked_to_a_clinician_record_sees_no_bookings(client, django_user_model, two_bookings):
     from tests.booking.admin.conftest import make_staff
 
-    client.force_login(make_staff(django_user_model, "Clinician", "unlinked"))
+    log_in_verified(client, make_staff(django_user_model, "Clinician", "unlinked"))
 
     assert list(client.get(BOOKINGS).context["cl"].result_list) == []
 
@@ -200,7 +201,7 @@ def test_the_clinic_manager_runs_the_clinic_but_not_the_roles(manager_client, tw
 
 
 def test_the_content_editor_edits_information_pages_only(client, editor):
-    client.force_login(editor)
+    log_in_verified(client, editor)
 
     assert client.get("/admin/info/page/add/").status_code == 200
     for url in [BOOKINGS, "/admin/booking/slot/", "/admin/booking/slot/schedule/", "/admin/booking/booking/book/"]:

@@ -8,6 +8,7 @@ from django.contrib.staticfiles import finders
 from booking.availability import monday_of
 from booking.models import Closure
 from tests.booking.admin.conftest import at_local, book, local_today, make_clinician, make_slot, make_type
+from tests.signin import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +104,7 @@ def test_a_clinician_sees_patient_names_of_own_bookings_only(client, doctor, tom
     day, _ = tomorrow_schedule
     own = make_slot(start=at_local(day, 11), clinician=doctor.clinician)
     book(own, name="Casey Own", email="casey@example.org")
-    client.force_login(doctor)
+    log_in_verified(client, doctor)
 
     response = client.get(SCHEDULE, {"date": day.isoformat()})
 

@@ -8,6 +8,7 @@ import pytest
 
 from booking.models import Booking, Notification
 from tests.booking.admin.conftest import book, make_clinician, make_staff, slot_in
+from tests.signin import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def client_for(client, django_user_model, role: str):
         user = django_user_model.objects.get(username="role-clinician")
     else:
         user = make_staff(django_user_model, role, f"role-{role.lower().replace(' ', '-')}")
-    client.force_login(user)
+    log_in_verified(client, user)
     return client
 
 
@@ -136,7 +137,7 @@ def test_a_clinician_sees_only_their_own_booking_references_in_the_slot_list(cli
     doctor = make_staff(django_user_model, "Clinician", "drown")
     own = book(slot_in(timedelta(days=3), clinician=make_clinician(name="Dr Own", user=doctor)))
     other = book(slot_in(timedelta(days=4), clinician=make_clinician(name="Dr Else")))
-    client.force_login(doctor)
+    log_in_verified(client, doctor)
 
     page = client.get("/admin/booking/slot/").content.decode()
 
