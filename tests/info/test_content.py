@@ -10,12 +10,13 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from info.models import Page
+from info.models import Page, VisitInfo
 from info.readability import text_blocks
 
 pytestmark = pytest.mark.django_db
 
 CONTENT = importlib.import_module("info.migrations.0004_corrected_plain_content")
+REVIEWED = importlib.import_module("info.migrations.0006_reviewed_content")
 FIRST = importlib.import_module("info.migrations.0002_first_content")
 MEDICAL_PAGES = [
     "what-is-ho",
@@ -76,12 +77,58 @@ def test_treatment_page_states_the_corrections(client):
         "Do not start or stop a medicine without asking your doctor first.",
         "They can cause bleeding and sores (ulcers) in the stomach. They can harm the kidneys.",
         "about 7 to 8 Gy",
-        "in the day before surgery, often a few hours before, or in the three days after it",
+        "in the hours before surgery, on the same day, or in the three days after it",
         "Surgeons often wait until the new bone has stopped growing.",
         "HO can come back after surgery.",
     ]:
         assert fact in text, fact
     assert "do not prevent further bone growth" not in text
+
+
+def test_fop_notice_asks_for_vaccines_under_the_skin_and_no_stretching_by_others(client):
+    html = client.get("/info/treatment-options/").content.decode()
+    notice = html[html.index('<aside class="fop-notice') : html.index("</aside>")]
+
+    assert "<li>Do not have shots into a muscle. Ask for vaccines to go under the skin.</li>" in notice
+    assert "<li>Do not let anyone stretch a stiff joint or force it to move.</li>" in notice
+    assert "This includes some vaccines." not in notice
+
+
+def test_treatment_page_names_every_boxed_nsaid_risk_and_when_to_call_911(client):
+    text = page_text(client, "treatment-options")
+
+    assert "They can raise the risk of a heart attack or a stroke." in text
+    assert "kidney problems or heart problems, or if you take a blood thinner" in text
+    assert "Call 911 if you have chest pain, trouble breathing, or sudden weakness on one side of your body." in text
+    assert "You take it for a short time after surgery. Your surgeon will tell you how long." in text
+    assert "Most often you get one low dose of radiation, about 7 to 8 Gy." in text
+    assert "Your radiation doctor will talk with you about the risks." in text
+
+
+def test_fop_page_keeps_vaccines_and_activity_safe_and_names_both_approved_medicines(client):
+    text = page_text(client, "fop")
+
+    assert "Some vaccines can only go into a muscle: ask your FOP doctor about these." in text
+    assert "No stretching by others. Do not let anyone force a stiff joint to move." in text
+    assert "The FDA has since approved garetosmab (Pasatru) for adults with FOP." in text
+    assert "Proc Intl Clin Council FOP" not in text
+
+
+def test_what_is_ho_warns_people_with_fop_next_to_the_treatments(client):
+    text = page_text(client, "what-is-ho")
+
+    treatments = text.index("Physical therapy helps you keep your joints moving.")
+    warning = text.index("If you have FOP, or it might be FOP, some of these treatments can harm you.")
+    assert treatments < warning < text.index("When to get help")
+    assert "Surgery to take out bone is never done for FOP." in text
+
+
+def test_diagnosis_page_names_the_scans_that_find_early_ho(client):
+    text = page_text(client, "diagnosis")
+
+    assert "A bone scan can find HO weeks before an X-ray can." in text
+    assert "An ultrasound scan uses sound waves to make a picture. It can show early HO." in text
+    assert "In the first few weeks, new bone may not show on an X-ray yet." in text
 
 
 def test_symptoms_page_says_when_to_call_the_emergency_number(client):
@@ -92,6 +139,7 @@ def test_symptoms_page_says_when_to_call_the_emergency_number(client):
     assert "a swollen, painful calf or leg. It may be a blood clot in a vein." in text
     for sign in ["pain that gets worse", "swelling", "warm or looks red", "stiff", "a mild fever"]:
         assert sign in text
+    assert "In an emergency, tell the team that you have FOP, and show them our FOP page" in text
 
 
 def test_home_page_and_every_information_page_link_to_urgent_help(client):
@@ -174,3 +222,66 @@ def test_content_migration_backwards_restores_the_first_content():
     treatment = Page.objects.get(slug="treatment-options")
     assert treatment.body == next(data["body"] for data in FIRST.PAGES if data["slug"] == "treatment-options")
     assert not Page.objects.filter(slug__in=["fop", "symptoms-and-urgent-help"]).exists()
+
+
+def test_review_migration_updates_pages_unchanged_since_0004_and_keeps_staff_edits():
+    run_migration(REVIEWED.restore_previous)
+    edited = Page.objects.get(slug="fop")
+    edited.body = "Our own FOP text."
+    edited.save()
+
+    run_migration(REVIEWED.update_pages)
+
+    new = {data["slug"]: data for data in REVIEWED.PAGES}
+    treatment = Page.objects.get(slug="treatment-options")
+    edited.refresh_from_db()
+    assert (treatment.body, treatment.sources, treatment.reviewed_by, treatment.last_reviewed) == (
+        new["treatment-options"]["body"],
+        new["treatment-options"]["sources"],
+        "",
+        None,
+    )
+    assert "heart attack" in treatment.body_html
+    assert edited.body == "Our own FOP text."
+    assert edited.next_review_due == datetime.date.today()
+
+
+def test_review_migration_leaves_a_page_that_already_has_the_reviewed_text_alone():
+    page = Page.objects.get(slug="diagnosis")
+    page.next_review_due = datetime.date(2030, 1, 1)
+    page.save()
+
+    run_migration(REVIEWED.update_pages)
+
+    page.refresh_from_db()
+    assert page.next_review_due == datetime.date(2030, 1, 1)
+
+
+def test_review_migration_backwards_restores_0004_text_but_not_over_staff_edits():
+    edited = Page.objects.get(slug="what-is-ho")
+    edited.summary = "Our own summary."
+    edited.save()
+
+    run_migration(REVIEWED.restore_previous)
+
+    previous = {data["slug"]: data for data in CONTENT.PAGES}
+    edited.refresh_from_db()
+    assert Page.objects.get(slug="treatment-options").body == previous["treatment-options"]["body"]
+    assert edited.summary == "Our own summary."
+    assert edited.body == REVIEWED.PAGES[0]["body"]
+
+
+def test_review_migration_marks_the_referral_policy_as_demo_text_unless_staff_changed_it():
+    visit_info = VisitInfo.objects.get()
+    assert visit_info.referrals == REVIEWED.REFERRALS_AFTER
+    assert visit_info.referrals.endswith("(Demo text: the clinic replaces this in the admin.)")
+
+    run_migration(REVIEWED.restore_previous)
+    visit_info.refresh_from_db()
+    assert visit_info.referrals == REVIEWED.REFERRALS_BEFORE
+
+    visit_info.referrals = "A referral from your doctor is needed."
+    visit_info.save()
+    run_migration(REVIEWED.update_pages)
+    visit_info.refresh_from_db()
+    assert visit_info.referrals == "A referral from your doctor is needed."
