@@ -45,8 +45,8 @@ def test_every_public_page_links_the_icons(path, client):
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/booking/booking/"])
-def test_every_staff_page_links_the_icons(path, admin_client):
-    html = admin_client.get(path).content.decode()
+def test_every_staff_page_links_the_icons(path, staff_client):
+    html = staff_client.get(path).content.decode()
 
     assert re.findall(r'<link rel="(?:icon|apple-touch-icon)"[^>]*>', html) == ICON_LINKS, path
 

@@ -148,7 +148,7 @@ def test_gunicorn_started_from_the_project_writes_tokens_redacted(tmp_path):
         time.sleep(0.5)  # the access log is written after the response
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.communicate(timeout=10)  # reads and closes its stderr pipe
 
     written = log.read_text()
     assert statuses == [404, 200]

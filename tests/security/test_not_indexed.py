@@ -70,8 +70,10 @@ def test_pages_outside_book_may_be_indexed(client):
         assert 'name="robots"' not in response.content.decode(), path
 
 
-def test_the_sitemap_lists_only_pages_that_may_be_indexed(client):
-    locations = re.findall(r"<loc>http://testserver(/[^<]*)</loc>", client.get("/sitemap.xml").content.decode())
+def test_the_sitemap_lists_only_pages_that_may_be_indexed(client, settings):
+    settings.CLINIC_SITE_URL = "https://clinic.example.org"
+    sitemap = client.get("/sitemap.xml").content.decode()
+    locations = re.findall(r"<loc>https://clinic\.example\.org(/[^<]*)</loc>", sitemap)
 
     assert "/" in locations and "/info/" in locations
     for path in locations:
