@@ -11,5 +11,5 @@ from info.models import Page
 @receiver(post_save, sender=Page)
 @receiver(post_delete, sender=Page)
 def _page_changed(sender, **kwargs):
-    # Once committed (see booking.signals.schedule_changed).
+    # Once committed (see booking.services.slots.schedule_changed).
     transaction.on_commit(lambda: bump_generation("info"), robust=True)

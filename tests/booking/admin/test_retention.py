@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from booking.models import Booking, BookingEvent, Notification
-from booking.services import ANONYMISED_DATE_OF_BIRTH, ANONYMISED_NAME
+from booking.services.retention import ANONYMISED_DATE_OF_BIRTH, ANONYMISED_NAME
 from tests.booking.admin.conftest import book, slot_in
 
 pytestmark = pytest.mark.django_db
