@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 
 from booking import admin_views, notifications, permissions, services
 from booking.admin_views import EARLIEST_DAY, LATEST_DAY, short_when
-from booking.audit import record_staff_access
+from booking.audit import Actor, record_staff_access
 from booking.availability import local_midnight, monday_of
 from booking.exceptions import BookingError
 from booking.models import (
@@ -121,6 +121,25 @@ class ClinicCalendarAdmin(DeclaredFiltersOnlyAdmin):
 # --- Settings of the schedule -----------------------------------------------------------------
 
 
+class ScheduleSettingsAdmin(DeclaredFiltersOnlyAdmin):
+    """Staff changes here change what patients can book (who is active, what is offered, when the
+    clinic is closed): each saved or deleted change says so once (``services.schedule_changed``).
+    """
+
+    def save_related(self, request, form, formsets, change):
+        # Runs after save_model on every add and change: the object, its many-to-many and inlines.
+        super().save_related(request, form, formsets, change)
+        services.schedule_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.schedule_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.schedule_changed()
+
+
 class WeeklyHoursInline(admin.TabularInline):
     model = WeeklyHours
     extra = 0
@@ -128,7 +147,7 @@ class WeeklyHoursInline(admin.TabularInline):
 
 
 @admin.register(Clinician)
-class ClinicianAdmin(DeclaredFiltersOnlyAdmin):
+class ClinicianAdmin(ScheduleSettingsAdmin):
     list_display = ["name", "title", "active", "offers", "user"]
     list_filter = ["active"]
     search_fields = ["name", "title"]
@@ -145,7 +164,7 @@ class ClinicianAdmin(DeclaredFiltersOnlyAdmin):
 
 
 @admin.register(AppointmentType)
-class AppointmentTypeAdmin(DeclaredFiltersOnlyAdmin):
+class AppointmentTypeAdmin(ScheduleSettingsAdmin):
     list_display = ["name", "duration_minutes", "buffer_minutes", "patient_kind", "active", "call_to_book", "order"]
     list_filter = ["active", "patient_kind", "call_to_book"]
     search_fields = ["name"]
@@ -154,7 +173,7 @@ class AppointmentTypeAdmin(DeclaredFiltersOnlyAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(ClinicCalendarAdmin):
+class ClosureAdmin(ClinicCalendarAdmin, ScheduleSettingsAdmin):
     list_display = ["reason", "who", "starts", "ends"]
     list_filter = ["clinician"]
     list_select_related = ["clinician"]
@@ -241,6 +260,16 @@ class SlotStateFilter(admin.SimpleListFilter):
 # --- Slots ------------------------------------------------------------------------------------
 
 
+def refusal_as_message(request, view, *args):
+    """Run an admin view; a service's refusal (say, the slot was booked meanwhile) undoes the
+    view's transaction and comes back as a message on the same page, not as a server error."""
+    try:
+        return view(request, *args)
+    except BookingError as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(request.get_full_path())
+
+
 class SlotForm(ModelForm):
     class Meta:
         model = Slot
@@ -307,6 +336,26 @@ class SlotAdmin(ClinicCalendarAdmin):
         if obj is not None and obj.bookings.exists():
             return False
         return super().has_delete_permission(request, obj)
+
+    # -- Saving and deleting go through the slot services (locks, rules, free times go stale)
+
+    def save_model(self, request, obj, form, change):
+        services.save_slot(slot=obj)
+
+    def delete_model(self, request, obj):
+        services.delete_slots(slot_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        services.delete_slots(slot_ids=list(queryset.values_list("pk", flat=True)))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return refusal_as_message(request, super().changeform_view, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return refusal_as_message(request, super().delete_view, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        return refusal_as_message(request, super().changelist_view, extra_context)
 
     @admin.display(description="Time", ordering="start")
     def when(self, slot):
@@ -634,7 +683,7 @@ class BookingAdmin(ClinicCalendarAdmin):
         for booking in queryset.order_by("pk"):
             try:
                 services.mark_attendance(
-                    booking_id=booking.pk, attended=attended, now=timezone.now(), staff_user=request.user
+                    booking_id=booking.pk, attended=attended, now=timezone.now(), actor=Actor.staff(request.user)
                 )
             except BookingError as error:
                 problems.append(f"{booking.reference}: {error.message}")
@@ -662,7 +711,7 @@ class BookingAdmin(ClinicCalendarAdmin):
         related = admin_views.same_patient_bookings(list(queryset))
         if "confirm" in request.POST:
             result = services.anonymise_bookings(
-                booking_ids=[b.pk for b in related], now=timezone.now(), staff_user=request.user
+                booking_ids=[b.pk for b in related], now=timezone.now(), actor=Actor.staff(request.user)
             )
             admin_views.report_erasure(request, result)
             return None

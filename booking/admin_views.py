@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from booking import services
-from booking.audit import record_staff_access
+from booking.audit import Actor, record_staff_access
 from booking.availability import day_label, local_midnight, monday_of, time_label
 from booking.exceptions import BookingError
 from booking.forms import BookingForm, ContactFields, clean_multiline, new_submission_key
@@ -374,8 +374,7 @@ def book_details(request, slot_id: int, *, model_admin):
                     slot_id=slot.pk,
                     patient=form.patient_details(),
                     now=timezone.now(),
-                    source=Booking.Source.STAFF,
-                    staff_user=request.user,
+                    actor=Actor.staff(request.user),
                     submission_key=form.booking_key(slot_id=slot.pk),
                 )
             except BookingError as error:
@@ -446,9 +445,7 @@ def move(request, booking_id: int, *, model_admin):
                 booking_id=booking.pk,
                 new_slot_id=new_slot_id,
                 now=timezone.now(),
-                by=Booking.CancelledBy.CLINIC,
-                staff_user=request.user,
-                enforce_cutoff=False,
+                actor=Actor.staff(request.user),
             )
         except BookingError as error:
             messages.error(request, error.message)
@@ -540,7 +537,10 @@ def contact(request, booking_id: int, *, model_admin):
         version_before = booking.version
         try:
             booking, changed = services.update_contact_details(
-                booking_id=booking.pk, details=form.contact_details(), now=timezone.now(), staff_user=request.user
+                booking_id=booking.pk,
+                details=form.contact_details(),
+                now=timezone.now(),
+                actor=Actor.staff(request.user),
             )
         except BookingError as error:
             messages.error(request, error.message)
@@ -600,10 +600,9 @@ def cancel_many(request, bookings: list[Booking], *, cancelled_by: str, reason: 
             services.cancel_booking(
                 booking_id=booking.pk,
                 now=timezone.now(),
-                by=cancelled_by,
+                actor=Actor.staff(request.user),
+                cancelled_by=cancelled_by,
                 reason=reason,
-                staff_user=request.user,
-                enforce_cutoff=False,
             )
         except BookingError as error:
             problems.append(f"{booking.reference}: {error.message}")
@@ -649,7 +648,9 @@ def attendance(request, booking_id: int, *, model_admin):
     booking = _booking_for(request, model_admin, booking_id)
     attended = request.POST.get("attended") == "yes"
     try:
-        services.mark_attendance(booking_id=booking.pk, attended=attended, now=timezone.now(), staff_user=request.user)
+        services.mark_attendance(
+            booking_id=booking.pk, attended=attended, now=timezone.now(), actor=Actor.staff(request.user)
+        )
     except BookingError as error:
         messages.error(request, error.message)
     else:
@@ -679,7 +680,7 @@ def erase(request, booking_id: int, *, model_admin):
     related = list(same_patient_bookings([booking]))
     if request.method == "POST":
         result = services.anonymise_bookings(
-            booking_ids=[b.pk for b in related], now=timezone.now(), staff_user=request.user
+            booking_ids=[b.pk for b in related], now=timezone.now(), actor=Actor.staff(request.user)
         )
         report_erasure(request, result)
         return HttpResponseRedirect(_change_url(booking))

@@ -8,6 +8,7 @@ from datetime import date, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from booking.audit import Actor
 from booking.exceptions import BookingError
 from booking.models import AppointmentType, Booking, Clinician, Closure, Slot, WeeklyHours, clinic_tz
 from booking.services import PatientDetails, book_slot, generate_slots
@@ -218,7 +219,7 @@ def _bookings(types: dict[str, AppointmentType], now) -> int:
             Slot.objects.bookable(now).for_type(types[type_slug]).filter(start__gte=now + timedelta(days=3))[:5]
         ):
             try:
-                book_slot(slot_id=slot.pk, patient=patient, now=now, source=Booking.Source.STAFF)
+                book_slot(slot_id=slot.pk, patient=patient, now=now, actor=Actor.system())
             except BookingError:
                 continue
             booked += 1

@@ -1,11 +1,10 @@
 """The booking domain: who offers what, when, and who booked it.
 
 Every write that must be race-safe (booking, cancelling, rescheduling, generating slots) lives
-in ``booking/services.py``; the rules about one object live here.
+in ``booking/services/``; the rules about one object live here.
 """
 
 import secrets
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -121,12 +120,8 @@ class AppointmentType(models.Model):
         return timedelta(minutes=self.duration_minutes + self.buffer_minutes)
 
     def accepts(self, patient_kind: str) -> bool:
-        return self.rule_accepts(self.patient_kind, patient_kind)
-
-    @classmethod
-    def rule_accepts(cls, rule: str, patient_kind: str) -> bool:
-        """Does an appointment type whose ``patient_kind`` is ``rule`` take this kind of patient?"""
-        return rule == cls.Kind.ANY or rule == patient_kind
+        """Does this type take this kind of patient (new or returning)?"""
+        return self.patient_kind in (self.Kind.ANY, patient_kind)
 
 
 class WeeklyHoursQuerySet(models.QuerySet):
@@ -262,33 +257,6 @@ class SlotQuerySet(models.QuerySet):
         )
 
 
-def slot_booking_problem(
-    *, start: datetime, blocked: bool, offered: bool, closed: Callable[[], bool], now: datetime, staff: bool
-) -> str | None:
-    """The booking rules of one slot (see ``Slot.booking_problem``), from its facts.
-
-    ``offered``: its appointment type and clinician are both active; ``closed()``: a closure
-    covers it, asked last because it may cost a query. ``booking.services`` checks a slot it has
-    locked with one query through this same function.
-    """
-    if start <= now:
-        return "This time has already passed. Please choose another time."
-    if blocked:
-        return "This time is not available for booking. Please choose another time."
-    if not offered:
-        return "This appointment is no longer offered online. Please choose another time."
-    if not staff:
-        if start < now + min_notice():
-            hours = settings.BOOKING_MIN_NOTICE_HOURS
-            return f"Appointments must be booked at least {hours} hours ahead. Please choose a later time."
-        if start >= now + horizon():
-            days = settings.BOOKING_HORIZON_DAYS
-            return f"Appointments can be booked up to {days} days ahead. Please choose an earlier time."
-    if closed():
-        return "The clinic is closed at this time. Please choose another time."
-    return None
-
-
 class Slot(models.Model):
     clinician = models.ForeignKey(Clinician, on_delete=models.PROTECT, related_name="slots")
     appointment_type = models.ForeignKey(AppointmentType, on_delete=models.PROTECT, related_name="slots")
@@ -346,14 +314,22 @@ class Slot(models.Model):
         or an inactive appointment type or clinician. Capacity is not checked here: running out
         of room is ``SlotUnavailable``, not a rule.
         """
-        return slot_booking_problem(
-            start=self.start,
-            blocked=self.blocked,
-            offered=self.appointment_type.active and self.clinician.active,
-            closed=lambda: self.closures().exists(),
-            now=now,
-            staff=staff,
-        )
+        if self.start <= now:
+            return "This time has already passed. Please choose another time."
+        if self.blocked:
+            return "This time is not available for booking. Please choose another time."
+        if not (self.appointment_type.active and self.clinician.active):
+            return "This appointment is no longer offered online. Please choose another time."
+        if not staff:
+            if self.start < now + min_notice():
+                hours = settings.BOOKING_MIN_NOTICE_HOURS
+                return f"Appointments must be booked at least {hours} hours ahead. Please choose a later time."
+            if self.start >= now + horizon():
+                days = settings.BOOKING_HORIZON_DAYS
+                return f"Appointments can be booked up to {days} days ahead. Please choose an earlier time."
+        if self.closures().exists():  # last: the only rule that costs a query
+            return "The clinic is closed at this time. Please choose another time."
+        return None
 
     def accepts(self, patient_kind: str) -> bool:
         return self.appointment_type.accepts(patient_kind)

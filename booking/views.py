@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.decorators import ratelimit
 
 from booking import links, notifications, services
+from booking.audit import Actor
 from booking.availability import free_week, shown_week_start, when_label
 from booking.calendar import booking_ics
 from booking.exceptions import (
@@ -30,7 +31,7 @@ from booking.forms import (
     RescheduleForm,
     new_submission_key,
 )
-from booking.models import AppointmentType, Booking, Clinician, Slot
+from booking.models import AppointmentType, Clinician, Slot
 from clinic.caching import cache_anonymous
 
 # Free times change with every booking (the generation is bumped then); the short timeout
@@ -229,7 +230,7 @@ def cancel(request, token):
         return render(request, "booking/manage.html", {**context, "cancel_form": form})
     try:
         booking = services.cancel_booking(
-            booking_id=booking.pk, now=now, by=Booking.CancelledBy.PATIENT, reason=form.cleaned_data["reason"]
+            booking_id=booking.pk, now=now, actor=Actor.patient(), reason=form.cleaned_data["reason"]
         )
     except BookingError as error:
         messages.error(request, error.message)
@@ -257,7 +258,7 @@ def reschedule(request, token):
         if form.is_valid():
             try:
                 booking = services.reschedule_booking(
-                    booking_id=booking.pk, new_slot_id=form.cleaned_data["slot"], now=now, by="patient"
+                    booking_id=booking.pk, new_slot_id=form.cleaned_data["slot"], now=now, actor=Actor.patient()
                 )
             except BookingError as error:
                 messages.error(request, error.message)

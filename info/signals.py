@@ -21,5 +21,5 @@ from info.models import Page, VisitInfo
 @receiver(post_save, sender=Closure)
 @receiver(post_delete, sender=Closure)
 def _page_changed(sender, **kwargs):
-    # Once committed (see booking.signals.schedule_changed).
+    # Once committed (see booking.services.slots.schedule_changed).
     transaction.on_commit(lambda: bump_generation("info"), robust=True)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from booking import links
+from booking.audit import Actor
 from booking.exceptions import CallToBook
 from booking.models import Booking, Slot
 from booking.services import book_slot
@@ -52,7 +53,7 @@ def test_book_slot_refuses_an_online_booking_of_a_call_to_book_type(radiation):
 def test_book_slot_lets_staff_book_a_call_to_book_type(radiation, staff_user):
     slot = make_slot(appointment_type=radiation, clinician=radiation.clinicians.get())
 
-    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, source="staff", staff_user=staff_user)
+    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, actor=Actor.staff(staff_user))
 
     assert (booking.slot_id, booking.status, booking.source) == (slot.pk, "confirmed", "staff")
 

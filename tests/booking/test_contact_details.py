@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from booking.audit import Actor
 from booking.exceptions import BookingNotFound, ChangeNotAllowed
 from booking.models import Booking, BookingEvent, Notification
 from booking.services import ContactDetails, anonymise_bookings, cancel_booking, update_contact_details
@@ -27,7 +28,7 @@ def test_a_new_phone_is_saved_and_recorded_without_its_value(staff_user):
     booking = make_booking()
 
     _, changed = update_contact_details(
-        booking_id=booking.pk, details=details(phone="+12125550123"), now=NOW, staff_user=staff_user
+        booking_id=booking.pk, details=details(phone="+12125550123"), now=NOW, actor=Actor.staff(staff_user)
     )
 
     booking.refresh_from_db()
@@ -47,7 +48,7 @@ def test_a_new_email_supersedes_old_links_and_sends_the_confirmation_there(staff
         booking_id=booking.pk,
         details=details(email="alex.right@example.org", name="Alex Exampleton"),
         now=NOW,
-        staff_user=staff_user,
+        actor=Actor.staff(staff_user),
     )
 
     booking.refresh_from_db()
@@ -61,11 +62,17 @@ def test_a_new_email_supersedes_old_links_and_sends_the_confirmation_there(staff
 def test_a_new_email_on_a_past_or_cancelled_booking_sends_nothing(staff_user):
     past = make_booking()  # its slot is three days after NOW
     cancelled = make_booking(slot=make_slot(start=NOW + timedelta(days=4)))
-    cancel_booking(booking_id=cancelled.pk, now=NOW, by=Booking.CancelledBy.CLINIC, reason="Clinic closed")
+    cancel_booking(
+        booking_id=cancelled.pk, now=NOW, actor=Actor.staff(staff_user), cancelled_by="clinic", reason="Clinic closed"
+    )
     later = NOW + timedelta(days=5)
 
-    update_contact_details(booking_id=past.pk, details=details(email="new@example.org"), now=later, staff_user=None)
-    update_contact_details(booking_id=cancelled.pk, details=details(email="new@example.org"), now=NOW, staff_user=None)
+    update_contact_details(
+        booking_id=past.pk, details=details(email="new@example.org"), now=later, actor=Actor.staff(staff_user)
+    )
+    update_contact_details(
+        booking_id=cancelled.pk, details=details(email="new@example.org"), now=NOW, actor=Actor.staff(staff_user)
+    )
 
     past.refresh_from_db()
     cancelled.refresh_from_db()
@@ -81,7 +88,9 @@ def test_a_new_email_on_a_past_or_cancelled_booking_sends_nothing(staff_user):
 def test_changing_nothing_writes_nothing(staff_user):
     booking = make_booking()
 
-    _, changed = update_contact_details(booking_id=booking.pk, details=details(), now=NOW, staff_user=staff_user)
+    _, changed = update_contact_details(
+        booking_id=booking.pk, details=details(), now=NOW, actor=Actor.staff(staff_user)
+    )
 
     assert changed == []
     assert not BookingEvent.objects.filter(action=BookingEvent.Action.DETAILS_CHANGED).exists()
@@ -90,30 +99,34 @@ def test_changing_nothing_writes_nothing(staff_user):
 
 def test_an_erased_booking_cannot_be_corrected(staff_user):
     booking = make_booking()
-    anonymise_bookings(booking_ids=[booking.pk], now=NOW + timedelta(days=10), staff_user=staff_user)
+    anonymise_bookings(booking_ids=[booking.pk], now=NOW + timedelta(days=10), actor=Actor.staff(staff_user))
 
     with pytest.raises(ChangeNotAllowed):
-        update_contact_details(booking_id=booking.pk, details=details(phone="+12125550123"), now=NOW, staff_user=None)
+        update_contact_details(
+            booking_id=booking.pk, details=details(phone="+12125550123"), now=NOW, actor=Actor.staff(staff_user)
+        )
 
 
-def test_an_unknown_booking_is_not_found():
+def test_an_unknown_booking_is_not_found(staff_user):
     with pytest.raises(BookingNotFound):
-        update_contact_details(booking_id=987654, details=details(), now=NOW, staff_user=None)
+        update_contact_details(booking_id=987654, details=details(), now=NOW, actor=Actor.staff(staff_user))
 
 
-def test_a_booking_held_by_another_transaction_gets_a_try_again(monkeypatch):
+def test_a_booking_held_by_another_transaction_gets_a_try_again(monkeypatch, staff_user):
     from django.db import OperationalError
 
-    from booking import services
     from booking.exceptions import BookingError
+    from booking.services import bookings
 
     booking = make_booking()
 
     def held(booking_id):
         raise OperationalError("canceling statement due to lock timeout")
 
-    monkeypatch.setattr(services, "_lock_booking", held)
+    monkeypatch.setattr(bookings, "_lock_booking", held)  # as if a lock time-out
 
     with pytest.raises(BookingError, match=r"busy\. Please try again"):
-        update_contact_details(booking_id=booking.pk, details=details(phone="+12125550123"), now=NOW, staff_user=None)
+        update_contact_details(
+            booking_id=booking.pk, details=details(phone="+12125550123"), now=NOW, actor=Actor.staff(staff_user)
+        )
     assert Booking.objects.get(pk=booking.pk).phone == booking.phone

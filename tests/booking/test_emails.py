@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from icalendar import Calendar
 
+from booking.audit import SYSTEM
 from booking.links import manage_url
 from booking.models import Booking, Notification
 from booking.services import book_slot, cancel_booking, reschedule_booking
@@ -192,7 +193,7 @@ def test_cancellation_by_patient_never_repeats_their_reason(slot, mailoutbox, dj
     booking = book(slot, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
-        cancel_booking(booking_id=booking.pk, now=NOW, by="patient", reason="Feeling-unwell-3321")
+        cancel_booking(booking_id=booking.pk, now=NOW, reason="Feeling-unwell-3321")
 
     message = mailoutbox[1]
     assert message.subject == f"Your appointment at {CLINIC} has been cancelled"
@@ -213,7 +214,7 @@ def test_cancellation_by_clinic_shows_the_clinics_reason(slot, mailoutbox, djang
     booking = book(slot, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
-        cancel_booking(booking_id=booking.pk, now=NOW, by="clinic", reason="Dr Lopez is away at a conference.")
+        cancel_booking(booking_id=booking.pk, now=NOW, actor=SYSTEM, reason="Dr Lopez is away at a conference.")
 
     message = mailoutbox[1]
     for body in (message.body, html_of(message)):
@@ -225,7 +226,7 @@ def test_cancellation_by_clinic_without_reason_says_none(slot, mailoutbox, djang
     booking = book(slot, django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
-        cancel_booking(booking_id=booking.pk, now=NOW, by="clinic")
+        cancel_booking(booking_id=booking.pk, now=NOW, actor=SYSTEM)
 
     message = mailoutbox[1]
     assert "we have had to cancel your appointment" in message.body
@@ -236,7 +237,7 @@ def test_cancellation_by_clinic_without_reason_says_none(slot, mailoutbox, djang
 def test_no_email_names_a_booking_detail_in_its_subject(slot, mailoutbox, django_capture_on_commit_callbacks):
     booking = book(slot, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        cancel_booking(booking_id=booking.pk, now=NOW, by="patient")
+        cancel_booking(booking_id=booking.pk, now=NOW)
 
     for message in mailoutbox:
         assert CLINIC in message.subject

@@ -351,7 +351,7 @@ def test_two_workers_at_once_send_one_email(settings):
 
 def test_confirmation_of_a_booking_cancelled_before_sending_is_skipped(mailoutbox):
     notification = booked()
-    cancel_booking(booking_id=notification.booking_id, now=NOW, by="patient")
+    cancel_booking(booking_id=notification.booking_id, now=NOW)
 
     assert send_due_notifications(now=NOW) == 1
 
@@ -435,7 +435,7 @@ def test_answer_link_request_sends_one_email_per_upcoming_booking(mailoutbox):
     first = make_booking(email="alex@example.org")
     second = make_booking(slot=make_slot(start=NOW + timedelta(days=5)), email="Alex@Example.org")
     cancelled = make_booking(email="alex@example.org")
-    cancel_booking(booking_id=cancelled.pk, now=NOW, by="patient")
+    cancel_booking(booking_id=cancelled.pk, now=NOW)
     already_started = make_booking(slot=make_slot(start=NOW + timedelta(days=2)), email="alex@example.org")
     make_booking(email="someone-else@example.org")
     Notification.objects.all().delete()

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
+from booking.audit import SYSTEM
 from booking.models import Booking, Notification
 from booking.notifications import create_reminders, send_due_notifications
 from booking.services import book_slot, cancel_booking, reschedule_booking
@@ -72,7 +73,7 @@ def test_reminder_window_follows_the_setting(settings):
 
 def test_no_reminder_for_cancelled_booking(mailoutbox):
     booking = booking_with_confirmation_sent()
-    cancel_booking(booking_id=booking.pk, now=NOW, by="patient")
+    cancel_booking(booking_id=booking.pk, now=NOW)
 
     assert create_reminders(now=IN_WINDOW) == 0
     assert not Notification.objects.filter(kind=Notification.Kind.REMINDER).exists()
@@ -81,7 +82,7 @@ def test_no_reminder_for_cancelled_booking(mailoutbox):
 def test_reminder_written_before_a_cancellation_is_skipped(mailoutbox):
     booking = booking_with_confirmation_sent()
     create_reminders(now=IN_WINDOW)
-    cancel_booking(booking_id=booking.pk, now=IN_WINDOW, by="clinic")
+    cancel_booking(booking_id=booking.pk, now=IN_WINDOW, actor=SYSTEM)
 
     send_due_notifications(now=IN_WINDOW)
 
@@ -95,7 +96,7 @@ def test_rescheduled_booking_gets_a_new_reminder_for_its_new_time(mailoutbox):
     create_reminders(now=IN_WINDOW)
     send_due_notifications(now=IN_WINDOW)
     later = make_slot(start=booking.slot.start + timedelta(hours=4), appointment_type=booking.slot.appointment_type)
-    reschedule_booking(booking_id=booking.pk, new_slot_id=later.pk, now=IN_WINDOW, by="clinic")
+    reschedule_booking(booking_id=booking.pk, new_slot_id=later.pk, now=IN_WINDOW, actor=SYSTEM)
 
     assert create_reminders(now=IN_WINDOW + timedelta(hours=1)) == 0  # the new time is 26 hours ahead
     assert create_reminders(now=IN_WINDOW + timedelta(hours=5)) == 1
@@ -114,7 +115,7 @@ def test_send_reminders_command_twice_sends_one_reminder(mailoutbox):
     now = timezone.now()
     slot = make_slot(start=now + timedelta(hours=3))
     # Booked two days ago, so it is due a reminder now.
-    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=now - timedelta(days=2), source="staff")
+    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=now - timedelta(days=2), actor=SYSTEM)
     Notification.objects.filter(booking=booking).update(status=Notification.Status.SENT)
     make_booking(slot=make_slot(start=now + timedelta(days=3)), now=now)  # outside the window
     Notification.objects.filter(kind=Notification.Kind.CONFIRMATION).update(status=Notification.Status.SENT)
@@ -175,6 +176,6 @@ def test_two_reminder_runs_at_once_write_one_reminder():
 
 def test_no_reminder_for_a_booking_made_inside_the_window():
     late = make_slot(start=NOW + timedelta(hours=30))
-    book_slot(slot_id=late.pk, patient=make_patient(), now=NOW + timedelta(hours=8), source="staff")
+    book_slot(slot_id=late.pk, patient=make_patient(), now=NOW + timedelta(hours=8), actor=SYSTEM)
 
     assert create_reminders(now=NOW + timedelta(hours=10)) == 0

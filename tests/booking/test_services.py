@@ -2,7 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from booking import services
+from booking import notifications
+from booking.audit import SYSTEM, Actor
 from booking.exceptions import (
     BookingNotFound,
     ChangeNotAllowed,
@@ -12,7 +13,14 @@ from booking.exceptions import (
     SlotUnavailable,
 )
 from booking.models import AppointmentType, Booking, BookingEvent, Closure, Notification, Slot
-from booking.services import book_slot, cancel_booking, mark_attendance, nearest_free_slots, reschedule_booking
+from booking.services import (
+    book_slot,
+    bookings,
+    cancel_booking,
+    mark_attendance,
+    nearest_free_slots,
+    reschedule_booking,
+)
 from tests.booking.conftest import NOW, make_booking, make_clinician, make_patient, make_slot, make_type
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +37,7 @@ def counts(slot: Slot) -> tuple[int, int]:
 
 def test_book_slot_creates_confirmed_booking(django_capture_on_commit_callbacks, monkeypatch):
     enqueued = []
-    monkeypatch.setattr(services.notifications, "enqueue", enqueued.append)
+    monkeypatch.setattr(notifications, "enqueue", enqueued.append)
     slot = make_slot()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -56,7 +64,7 @@ def test_book_slot_refuses_past_slot_even_for_staff(staff_user):
     slot = make_slot(start=NOW - timedelta(minutes=1))
 
     with pytest.raises(SlotNotBookable) as error:
-        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, source="staff", staff_user=staff_user)
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, actor=Actor.staff(staff_user))
 
     assert error.value.message == "This time has already passed. Please choose another time."
     assert counts(slot) == (0, 0)
@@ -66,7 +74,7 @@ def test_book_slot_refuses_slot_starting_now():
     slot = make_slot(start=NOW)
 
     with pytest.raises(SlotNotBookable):
-        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, source="staff")
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, actor=SYSTEM)
 
 
 def test_book_slot_accepts_exactly_minimum_notice():
@@ -99,7 +107,7 @@ def test_book_slot_minimum_notice_follows_setting(settings):
 def test_book_slot_staff_may_book_inside_minimum_notice(staff_user):
     slot = make_slot(start=NOW + timedelta(hours=1))
 
-    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, source="staff", staff_user=staff_user)
+    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, actor=Actor.staff(staff_user))
 
     assert booking.source == Booking.Source.STAFF
     event = booking.events.get()
@@ -127,7 +135,7 @@ def test_book_slot_refuses_blocked_slot_even_for_staff():
     slot = make_slot(blocked=True)
 
     with pytest.raises(SlotNotBookable) as error:
-        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, source="staff")
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, actor=SYSTEM)
 
     assert error.value.message == "This time is not available for booking. Please choose another time."
 
@@ -137,7 +145,7 @@ def test_book_slot_refuses_clinic_closure():
     Closure.objects.create(starts_at=slot.start, ends_at=slot.end, reason="Holiday")
 
     with pytest.raises(SlotNotBookable) as error:
-        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, source="staff")
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, actor=SYSTEM)
 
     assert error.value.message == "The clinic is closed at this time. Please choose another time."
     assert counts(slot) == (0, 0)
@@ -193,7 +201,7 @@ def test_book_slot_online_requires_consent():
 def test_book_slot_staff_without_consent_records_none():
     slot = make_slot()
 
-    booking = book_slot(slot_id=slot.pk, patient=make_patient(consent=False), now=NOW, source="staff")
+    booking = book_slot(slot_id=slot.pk, patient=make_patient(consent=False), now=NOW, actor=SYSTEM)
 
     assert booking.consent_at is None
 
@@ -216,24 +224,27 @@ def test_book_slot_unknown_slot_is_unavailable():
         book_slot(slot_id=999999, patient=make_patient(), now=NOW)
 
 
-def test_book_slot_turns_constraint_violation_into_slot_unavailable(monkeypatch):
-    # As if the lock had been bypassed: the check lets a second booking through, the
-    # database constraint refuses it, and the patient gets a clean answer.
+def test_book_slot_turns_constraint_violation_into_slot_unavailable():
+    # As if the lock had been bypassed: the slot's count says it has room, but its one seat is
+    # held; the database constraint refuses the second booking and the patient gets a clean answer.
     slot = make_slot()
-    make_booking(slot=slot)
-    monkeypatch.setattr(services, "_check_can_take", lambda *args, **kwargs: 1)
+    first = make_booking(slot=slot)
+    Slot.objects.filter(pk=slot.pk).update(booked_count=0)
 
-    with pytest.raises(SlotUnavailable):
+    with pytest.raises(SlotUnavailable) as error:
         book_slot(slot_id=slot.pk, patient=make_patient(name="Second"), now=NOW)
 
-    assert counts(slot) == (1, 1)
+    assert error.value.message == "Sorry, this time has just been taken. Please choose another time."
+    assert list(Booking.objects.values_list("pk", flat=True)) == [first.pk]
+    assert counts(slot) == (0, 1)
     assert Notification.objects.count() == 1
+    assert BookingEvent.objects.count() == 1
 
 
 def test_book_slot_retries_reference_collision(monkeypatch):
     taken = make_booking()
     references = iter([taken.reference, "HO-ABCDEF"])
-    monkeypatch.setattr(services, "new_reference", lambda: next(references))
+    monkeypatch.setattr(bookings, "new_reference", lambda: next(references))
 
     booking = book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
 
@@ -247,7 +258,7 @@ def test_cancel_booking_frees_slot_and_rebooking_works():
     booking = make_booking()
     slot = booking.slot
 
-    cancel_booking(booking_id=booking.pk, now=NOW, by="patient", reason="Feeling better")
+    cancel_booking(booking_id=booking.pk, now=NOW, reason="Feeling better")
     again = book_slot(slot_id=slot.pk, patient=make_patient(name="Next"), now=NOW)
 
     booking.refresh_from_db()
@@ -265,7 +276,7 @@ def test_cancel_booking_frees_slot_and_rebooking_works():
 def test_cancel_booking_by_patient_at_cutoff_is_allowed():
     booking = make_booking()
 
-    cancel_booking(booking_id=booking.pk, now=booking.slot.start - timedelta(hours=24), by="patient")
+    cancel_booking(booking_id=booking.pk, now=booking.slot.start - timedelta(hours=24))
 
     assert counts(booking.slot) == (0, 0)
 
@@ -274,7 +285,7 @@ def test_cancel_booking_by_patient_after_cutoff_is_refused():
     booking = make_booking()
 
     with pytest.raises(ChangeNotAllowed) as error:
-        cancel_booking(booking_id=booking.pk, now=booking.slot.start - timedelta(hours=23, minutes=59), by="patient")
+        cancel_booking(booking_id=booking.pk, now=booking.slot.start - timedelta(hours=23, minutes=59))
 
     assert error.value.message == "This booking can no longer be changed online. Please call us on +1 555-0100."
     booking.refresh_from_db()
@@ -286,7 +297,7 @@ def test_cancel_booking_by_clinic_after_cutoff_is_allowed(staff_user):
     booking = make_booking()
     one_hour_before = booking.slot.start - timedelta(hours=1)
 
-    cancel_booking(booking_id=booking.pk, now=one_hour_before, by="clinic", staff_user=staff_user)
+    cancel_booking(booking_id=booking.pk, now=one_hour_before, actor=Actor.staff(staff_user), cancelled_by="clinic")
 
     booking.refresh_from_db()
     assert (booking.status, booking.cancelled_by, booking.cancelled_by_user) == ("cancelled", "clinic", staff_user)
@@ -299,9 +310,8 @@ def test_cancel_booking_for_patient_by_staff_without_cutoff(staff_user):
     cancel_booking(
         booking_id=booking.pk,
         now=booking.slot.start - timedelta(hours=1),
-        by="patient",
-        staff_user=staff_user,
-        enforce_cutoff=False,
+        actor=Actor.staff(staff_user),
+        cancelled_by="patient",
     )
 
     assert counts(booking.slot) == (0, 0)
@@ -309,10 +319,10 @@ def test_cancel_booking_for_patient_by_staff_without_cutoff(staff_user):
 
 def test_cancel_booking_twice_is_refused():
     booking = make_booking()
-    cancel_booking(booking_id=booking.pk, now=NOW, by="patient")
+    cancel_booking(booking_id=booking.pk, now=NOW)
 
     with pytest.raises(ChangeNotAllowed) as error:
-        cancel_booking(booking_id=booking.pk, now=NOW, by="patient")
+        cancel_booking(booking_id=booking.pk, now=NOW)
 
     assert error.value.message == "This booking is cancelled and cannot be cancelled."
     assert counts(booking.slot) == (0, 0)
@@ -320,7 +330,7 @@ def test_cancel_booking_twice_is_refused():
 
 def test_cancel_booking_unknown_is_not_found():
     with pytest.raises(BookingNotFound):
-        cancel_booking(booking_id=999999, now=NOW, by="patient")
+        cancel_booking(booking_id=999999, now=NOW)
 
 
 # --- reschedule_booking -------------------------------------------------------------------
@@ -374,7 +384,7 @@ def test_reschedule_booking_to_other_type_allowed_for_clinic(staff_user):
     booking = make_booking()
     other = make_slot(appointment_type=make_type(), start=NOW + timedelta(hours=2))
 
-    reschedule_booking(booking_id=booking.pk, new_slot_id=other.pk, now=NOW, by="clinic", staff_user=staff_user)
+    reschedule_booking(booking_id=booking.pk, new_slot_id=other.pk, now=NOW, actor=Actor.staff(staff_user))
 
     booking.refresh_from_db()
     assert booking.slot == other
@@ -403,7 +413,7 @@ def test_reschedule_booking_into_minimum_notice_refused_for_patient():
 
 def test_reschedule_booking_cancelled_booking_refused():
     booking = make_booking()
-    cancel_booking(booking_id=booking.pk, now=NOW, by="patient")
+    cancel_booking(booking_id=booking.pk, now=NOW)
     new_slot = make_slot(appointment_type=booking.slot.appointment_type)
 
     with pytest.raises(ChangeNotAllowed):
@@ -424,7 +434,7 @@ def test_reschedule_booking_checks_patient_kind_of_new_type():
     new_only = make_slot(appointment_type=make_type(patient_kind=AppointmentType.Kind.NEW))
 
     with pytest.raises(PatientKindNotAllowed):
-        reschedule_booking(booking_id=booking.pk, new_slot_id=new_only.pk, now=NOW, by="clinic")
+        reschedule_booking(booking_id=booking.pk, new_slot_id=new_only.pk, now=NOW, actor=SYSTEM)
 
 
 # --- mark_attendance ----------------------------------------------------------------------
@@ -434,7 +444,7 @@ def test_mark_attendance_records_attended_and_keeps_seat(staff_user):
     booking = make_booking()
     after_start = booking.slot.start + timedelta(minutes=5)
 
-    mark_attendance(booking_id=booking.pk, attended=True, now=after_start, staff_user=staff_user)
+    mark_attendance(booking_id=booking.pk, attended=True, now=after_start, actor=Actor.staff(staff_user))
 
     booking.refresh_from_db()
     assert booking.status == Booking.Status.ATTENDED
@@ -445,9 +455,9 @@ def test_mark_attendance_records_attended_and_keeps_seat(staff_user):
 def test_mark_attendance_corrects_to_no_show(staff_user):
     booking = make_booking()
     after_start = booking.slot.start + timedelta(minutes=5)
-    mark_attendance(booking_id=booking.pk, attended=True, now=after_start, staff_user=staff_user)
+    mark_attendance(booking_id=booking.pk, attended=True, now=after_start, actor=Actor.staff(staff_user))
 
-    mark_attendance(booking_id=booking.pk, attended=False, now=after_start, staff_user=staff_user)
+    mark_attendance(booking_id=booking.pk, attended=False, now=after_start, actor=Actor.staff(staff_user))
 
     booking.refresh_from_db()
     assert booking.status == Booking.Status.NO_SHOW
@@ -458,15 +468,15 @@ def test_mark_attendance_before_start_refused(staff_user):
     booking = make_booking()
 
     with pytest.raises(ChangeNotAllowed):
-        mark_attendance(booking_id=booking.pk, attended=True, now=NOW, staff_user=staff_user)
+        mark_attendance(booking_id=booking.pk, attended=True, now=NOW, actor=Actor.staff(staff_user))
 
 
 def test_mark_attendance_cancelled_refused(staff_user):
     booking = make_booking()
-    cancel_booking(booking_id=booking.pk, now=NOW, by="patient")
+    cancel_booking(booking_id=booking.pk, now=NOW)
 
     with pytest.raises(ChangeNotAllowed):
-        mark_attendance(booking_id=booking.pk, attended=True, now=booking.slot.start, staff_user=staff_user)
+        mark_attendance(booking_id=booking.pk, attended=True, now=booking.slot.start, actor=Actor.staff(staff_user))
 
 
 # --- nearest_free_slots -------------------------------------------------------------------
@@ -493,7 +503,7 @@ def test_nearest_free_slots_orders_by_distance():
     assert later_10 not in nearest
 
 
-# --- The plain SQL of the booking path (services._take_room, _lock_slot, _insert_row) ----------
+# --- What book_slot reads and writes -------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -507,89 +517,90 @@ def test_nearest_free_slots_orders_by_distance():
         (timedelta(minutes=-60), timedelta(minutes=90), "other clinician", False),
     ],
 )
-def test_booking_sql_sees_the_same_closures_as_the_model(starts, ends, whose, closed):
+def test_book_slot_refuses_exactly_the_slots_a_closure_overlaps(starts, ends, whose, closed):
     slot = make_slot(end=NOW + timedelta(days=3, minutes=30))
     clinician = {"clinic": None, "clinician": slot.clinician, "other clinician": make_clinician()}[whose]
     Closure.objects.create(clinician=clinician, starts_at=slot.start + starts, ends_at=slot.start + ends, reason="x")
 
-    assert services._lock_slot(slot.pk).closed is closed
-    assert slot.closures().exists() is closed
-    assert (services._lock_slot(slot.pk).booking_problem(NOW) is None) is (slot.booking_problem(NOW) is None)
+    if closed:
+        with pytest.raises(SlotNotBookable, match="The clinic is closed at this time"):
+            book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+    else:
+        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+
+    assert counts(slot) == ((0, 0) if closed else (1, 1))
 
 
-def test_booking_sql_reads_the_slot_facts_in_utc():
-    slot = make_slot(capacity=3, booked_count=1, blocked=True)
-
-    assert services._lock_slot(slot.pk) == services.LockedSlot(
-        pk=slot.pk,
-        start=slot.start,
-        capacity=3,
-        booked_count=1,
-        blocked=True,
-        offered=True,
-        patient_kind_rule=slot.appointment_type.patient_kind,
-        closed=False,
-    )
-    assert services._lock_slot(slot.pk).start.tzinfo is not None
-
-
-def test_take_room_counts_one_in_and_returns_the_count_before():
-    slot = make_slot(capacity=2, booked_count=1)
-
-    taken = services._take_room(slot.pk)
-
-    assert taken.booked_count == 1
-    assert taken.start == slot.start
-    slot.refresh_from_db()
-    assert slot.booked_count == 2
-    assert services._take_room(slot.pk) is None  # now full
-    slot.refresh_from_db()
-    assert slot.booked_count == 2
-
-
-def test_take_room_of_an_unknown_or_impossible_slot_is_none():
-    assert services._take_room(987654) is None
-    assert services._take_room(2**63) is None
+@pytest.mark.parametrize("slot_id", [987654, 2**63])
+def test_book_slot_of_an_unknown_or_impossible_slot_is_unavailable(slot_id):
     with pytest.raises(SlotUnavailable):
-        services._lock_slot(2**63)
+        book_slot(slot_id=slot_id, patient=make_patient(), now=NOW)
+
+    assert Booking.objects.count() == 0
 
 
-def test_a_refused_booking_takes_its_count_back_out():
+def test_book_slot_fills_the_free_seat_of_a_partly_booked_slot():
+    slot = make_slot(capacity=3)
+    first, second = make_booking(slot=slot, name="One"), make_booking(slot=slot, name="Two")
+    cancel_booking(booking_id=first.pk, now=NOW)
+
+    third = book_slot(slot_id=slot.pk, patient=make_patient(name="Three"), now=NOW)
+
+    assert (second.seat, third.seat) == (2, 1)
+    assert counts(slot) == (2, 2)
+
+
+def test_a_refused_booking_changes_nothing():
     slot = make_slot(blocked=True)
 
     with pytest.raises(SlotNotBookable):
         book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
 
-    slot.refresh_from_db()
-    assert slot.booked_count == 0
-    assert Booking.objects.count() == 0
+    assert counts(slot) == (0, 0)
+    assert (Booking.objects.count(), BookingEvent.objects.count(), Notification.objects.count()) == (0, 0, 0)
 
 
 def test_a_full_slot_in_the_past_reports_the_rule_before_the_room():
-    slot = make_slot(start=NOW - timedelta(hours=1), booked_count=1)
+    slot = make_slot(start=NOW - timedelta(hours=1))
+    make_booking(slot=slot, now=NOW - timedelta(days=2))
 
     with pytest.raises(SlotNotBookable, match="already passed"):
         book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
 
 
-def test_rows_written_by_the_booking_sql_are_what_the_orm_would_write(staff_user):
+def test_a_full_blocked_slot_reports_the_block_before_the_room():
+    slot = make_slot()
+    make_booking(slot=slot)
+    Slot.objects.filter(pk=slot.pk).update(blocked=True)
+
+    with pytest.raises(SlotNotBookable, match="not available for booking"):
+        book_slot(slot_id=slot.pk, patient=make_patient(name="Second"), now=NOW)
+
+    assert counts(slot) == (1, 1)
+
+
+def test_book_slot_by_staff_writes_the_booking_its_event_and_its_notification(staff_user):
     slot = make_slot()
 
-    booking = book_slot(
-        slot_id=slot.pk, patient=make_patient(), now=NOW, source=Booking.Source.STAFF, staff_user=staff_user
-    )
+    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, actor=Actor.staff(staff_user))
 
     stored = Booking.objects.get(pk=booking.pk)
     stored.full_clean()
     assert {field.attname: getattr(stored, field.attname) for field in Booking._meta.concrete_fields} == {
         field.attname: getattr(booking, field.attname) for field in Booking._meta.concrete_fields
     }
-    assert (stored.status, stored.version, stored.cancelled_at, stored.cancelled_by, stored.anonymised_at) == (
+    assert (stored.status, stored.source, stored.version, stored.cancelled_at, stored.cancelled_by) == (
         Booking.Status.CONFIRMED,
+        Booking.Source.STAFF,
         1,
         None,
         "",
+    )
+    assert (stored.anonymised_at, stored.submission_key, stored.created_at, stored.consent_at) == (
         None,
+        None,
+        NOW,
+        NOW,
     )
     event = stored.events.get()
     assert (event.action, event.actor_kind, event.actor_user, event.at, event.detail) == (
@@ -609,26 +620,19 @@ def test_rows_written_by_the_booking_sql_are_what_the_orm_would_write(staff_user
     assert notification.created_at == notification.next_attempt_at == NOW
 
 
-def test_book_slot_runs_one_update_and_the_inserts():
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_book_slot_by_the_system_follows_the_clinic_rules_and_records_no_user():
+    slot = make_slot(start=NOW + timedelta(hours=1))  # inside the minimum notice
 
-    slot = make_slot()
+    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW, actor=SYSTEM)
 
-    with CaptureQueriesContext(connection) as queries:
-        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+    assert booking.source == Booking.Source.STAFF
+    assert list(booking.events.values_list("actor_kind", "actor_user")) == [("system", None)]
 
-    sql = [" ".join(query["sql"].split()[:3]) for query in queries]
-    # Before the transaction, one read: is the slot's type booked by phone only?
-    assert sql[0] == "SELECT 1 AS"
-    # Between the opening and the closing of its transaction (a savepoint inside the test's own):
-    statements = sql[2:-1]
-    if connection.vendor == "postgresql":  # the three inserts are one statement
-        assert statements == ["UPDATE booking_slot SET", "WITH booking AS"]
-    else:
-        assert statements == [
-            "UPDATE booking_slot SET",
-            'INSERT INTO "booking_booking"',
-            'INSERT INTO "booking_bookingevent"',
-            'INSERT INTO "booking_notification"',
-        ]
+
+def test_cancel_booking_for_the_patient_may_not_say_the_clinic_asked():
+    booking = make_booking()
+
+    with pytest.raises(ValueError, match="cancelled by the patient"):
+        cancel_booking(booking_id=booking.pk, now=NOW, actor=Actor.patient(), cancelled_by="clinic")
+
+    assert counts(booking.slot) == (1, 1)

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from booking.models import Booking, BookingEvent, Notification
-from booking.services import ANONYMISED_DATE_OF_BIRTH, ANONYMISED_NAME
+from booking.services.retention import ANONYMISED_DATE_OF_BIRTH, ANONYMISED_NAME
 from tests.booking.admin.conftest import book, slot_in
 
 pytestmark = pytest.mark.django_db
