@@ -62,7 +62,7 @@ def team(request):
 
 
 @require_safe
-@cache_anonymous(generation="info", timeout=INFO_CACHE_SECONDS)
+@cache_anonymous(generation="slots", timeout=INFO_CACHE_SECONDS)
 def visiting(request):
     """Address and phone (settings), opening hours (weekly hours, closures), practical texts (VisitInfo)."""
     now = timezone.now()
