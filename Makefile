@@ -23,7 +23,7 @@ help:
 	@echo "make test   install test dependencies and run every test"
 	@echo "make dev    Django's development server (reloads on code changes)"
 	@echo "make bench  scale benchmark (SQLite, or PostgreSQL with DATABASE_URL); writes docs/benchmarks.md"
-	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint   ruff, djhtml, mypy, makemigrations --check"
 	@echo "make screenshots  browser tests, saving docs/screenshots/"
 
 $(BIN)/python:
@@ -95,11 +95,14 @@ bench: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djhtml --check $$(git ls-files 'templates/*.html')
+	SECRET_KEY=lint $(BIN)/mypy
 	SECRET_KEY=lint DEBUG=0 $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	$(BIN)/djhtml $$(git ls-files 'templates/*.html')
 
 clean:
 	rm -rf $(VENV) staticfiles .cache .pytest_cache .ruff_cache .test-db.sqlite3* test-results

@@ -19,7 +19,7 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class StaffUserAdmin(UserAdmin):
-    list_display = [*UserAdmin.list_display, "second_factor"]
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "second_factor"]
     actions = ["reset_second_factor"]
 
     def get_queryset(self, request):

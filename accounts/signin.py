@@ -18,6 +18,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_lockout_response
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -58,7 +59,7 @@ def can_reset_second_factor(user) -> bool:
 
 @dataclass(frozen=True)
 class PendingSignIn:
-    user: object
+    user: User
     backend: str
     next_url: str
 
@@ -106,7 +107,7 @@ def finish(request: HttpRequest, sign_in: PendingSignIn, device) -> str:
     django-axes's login handler resets the failure count of this username and address.
     """
     user = sign_in.user
-    user.otp_device = device
+    user.otp_device = device  # type: ignore[attr-defined]  # django-otp's documented way to log in verified
     forget(request)
     auth.login(request, user, backend=sign_in.backend)
     return sign_in.next_url

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
-class AuditEventManager(models.Manager):
+class AuditEventManager(models.Manager["AuditEvent"]):
     def record(
         self, *, actor, action: str, target: models.Model, now: datetime, detail: str = "", actor_kind: str = "staff"
     ) -> "AuditEvent":

@@ -77,18 +77,18 @@ class DeclaredFiltersOnlyAdmin(admin.ModelAdmin):
         return lookup in self.declared_filter_parameters(request)
 
     def declared_filter_parameters(self, request) -> set[str]:
-        parameters = set()
+        parameters: set[str] = set()
         if self.date_hierarchy:
             parameters.update(f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day"))
         for item in self.get_list_filter(request):
             if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
-                parameters.add(item.parameter_name)
+                parameters.add(str(item.parameter_name))
                 continue
-            field_path = item[0] if isinstance(item, list | tuple) else item
+            field_path = str(item[0] if isinstance(item, list | tuple) else item)
             field = get_fields_from_path(self.model, field_path)[-1]
             # The parameters Django's field filters read (RelatedFieldListFilter, ChoicesFieldListFilter...).
             if field.is_relation:
-                parameters.add(f"{field_path}__{field.target_field.name}__exact")
+                parameters.add(f"{field_path}__{field.target_field.name}__exact")  # type: ignore[attr-defined]
             else:
                 parameters.add(f"{field_path}__exact")
             parameters.add(f"{field_path}__isnull")
@@ -409,8 +409,7 @@ def parse_search_date(term: str) -> date | None:
 
 class BookingEventInline(admin.TabularInline):
     model = BookingEvent
-    fields = ["at", "action", "actor_kind", "actor_user", "detail"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "action", "actor_kind", "actor_user", "detail")
     extra = 0
     can_delete = False
     verbose_name_plural = "History"
@@ -777,7 +776,7 @@ class NotificationAdmin(DeclaredFiltersOnlyAdmin):
     search_fields = ["booking__reference"]
     ordering = ["-created_at"]
     actions = ["resend"]
-    fields = [
+    fields = readonly_fields = (
         "booking",
         "kind",
         "status",
@@ -786,8 +785,7 @@ class NotificationAdmin(DeclaredFiltersOnlyAdmin):
         "next_attempt_local",
         "sent_local",
         "last_error",
-    ]
-    readonly_fields = fields
+    )
 
     def has_add_permission(self, request):
         return False

@@ -270,7 +270,7 @@ def _filters(
     )
 
     def link(target: date, target_view: str = view) -> str:
-        params = {"date": target.isoformat(), "view": target_view}
+        params: dict[str, str | int] = {"date": target.isoformat(), "view": target_view}
         if clinician:
             params["clinician"] = clinician.pk
         if appointment_type:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from booking.models import Booking, BookingEvent
 
@@ -25,14 +25,14 @@ class Actor:
     """
 
     kind: str  # a BookingEvent.ActorKind
-    user: AbstractBaseUser | None = None
+    user: User | None = None
 
     @classmethod
     def patient(cls) -> "Actor":
         return cls(BookingEvent.ActorKind.PATIENT)
 
     @classmethod
-    def staff(cls, user: AbstractBaseUser) -> "Actor":
+    def staff(cls, user: User) -> "Actor":
         return cls(BookingEvent.ActorKind.STAFF, user)
 
     @classmethod

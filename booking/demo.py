@@ -152,10 +152,10 @@ def load_demo_schedule() -> str:
 
 
 def _appointment_types() -> dict[str, AppointmentType]:
-    types = {}
+    types: dict[str, AppointmentType] = {}
     for order, fields in enumerate(APPOINTMENT_TYPES, start=1):
         fields = dict(fields)
-        slug = fields.pop("slug")
+        slug = str(fields.pop("slug"))
         types[slug], created = AppointmentType.objects.get_or_create(slug=slug, defaults={**fields, "order": order})
         _add_call_to_book(types[slug], fields, created=created)
     return types

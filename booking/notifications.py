@@ -62,7 +62,7 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 SENDING_LEASE = timedelta(minutes=15)
 SEND_BATCH = 500
 
-SUBJECTS = {
+SUBJECTS: dict[str, str] = {
     Notification.Kind.CONFIRMATION: "Your appointment at {clinic} is confirmed",
     Notification.Kind.RESCHEDULE: "Your appointment at {clinic} has been moved",
     Notification.Kind.CANCELLATION: "Your appointment at {clinic} has been cancelled",
@@ -70,7 +70,7 @@ SUBJECTS = {
     Notification.Kind.MANAGE_LINKS: "Your link to change or cancel your appointment at {clinic}",
 }
 # Kinds that carry the calendar file, with its iCalendar METHOD.
-CALENDAR_METHODS = {
+CALENDAR_METHODS: dict[str, str] = {
     Notification.Kind.CONFIRMATION: "PUBLISH",
     Notification.Kind.RESCHEDULE: "PUBLISH",
     Notification.Kind.CANCELLATION: "CANCEL",
@@ -317,6 +317,7 @@ def _reason_to_skip(notification: Notification, *, now: datetime) -> str:
 def _record_failure(notification: Notification, error: Exception, *, now: datetime) -> None:
     attempts = notification.attempts
     description = describe_error(error)
+    changes: dict[str, object]
     if attempts >= MAX_ATTEMPTS:
         changes = {"status": Notification.Status.FAILED, "next_attempt_at": None}
     else:

@@ -8,11 +8,11 @@ checks each rule as a matrix of role and booking.
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, PermissionsMixin
 
 from booking.models import Booking, Clinician
 
-User = AbstractBaseUser | AnonymousUser
+User = PermissionsMixin | AnonymousUser
 
 
 def can_view_schedule(user: User) -> bool:

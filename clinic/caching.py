@@ -79,7 +79,7 @@ def _new_generation() -> str:
 
 
 def current_generation(name: str) -> str:
-    return cache.get_or_set(_generation_key(name), _new_generation, timeout=None)
+    return str(cache.get_or_set(_generation_key(name), _new_generation, timeout=None))
 
 
 def bump_generation(name: str) -> None:

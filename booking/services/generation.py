@@ -110,7 +110,7 @@ def generate_slots(
             Q(clinician__isnull=True) | Q(clinician_id__in=by_id)
         ):
             closures[closure.clinician_id].append((closure.starts_at, closure.ends_at))
-        busy = defaultdict(_BusyTimes)
+        busy: defaultdict[int, _BusyTimes] = defaultdict(_BusyTimes)
         existing_starts = set()
         for clinician_id, start, end in Slot.objects.filter(
             clinician_id__in=by_id, start__lt=range_end + margin, end__gt=range_start - margin

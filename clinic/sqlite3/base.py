@@ -34,7 +34,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def writer_lock_path(self) -> str | None:
         """The lock file next to the database; ``None`` where there is nothing to queue for."""
-        if self.is_in_memory_db() or self.transaction_mode not in ("IMMEDIATE", "EXCLUSIVE"):
+        # transaction_mode is set by Django's SQLite backend from OPTIONS (not in django-stubs).
+        mode = getattr(self, "transaction_mode", None)
+        if self.is_in_memory_db() or mode not in ("IMMEDIATE", "EXCLUSIVE"):
             return None
         return f"{self.settings_dict['NAME']}-writer.lock"
 
