@@ -9,7 +9,9 @@ import re
 from datetime import date, datetime, timedelta
 from functools import partial
 
+import phonenumbers
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.widgets import AdminSplitDateTime
@@ -349,6 +351,18 @@ PHONE_LIKE = re.compile(r"^[\d\s()+.\-]+$")
 DATE_FORMATS = ["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m/%d/%y"]
 
 
+def whole_phone_number(term: str) -> str | None:
+    """A complete phone number as the booking forms store it (E.164), or None if ``term`` is
+    only part of one. Numbers without a country code are read in ``CLINIC_PHONE_REGION``."""
+    try:
+        number = phonenumbers.parse(term, settings.CLINIC_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def parse_search_date(term: str) -> date | None:
     for fmt in DATE_FORMATS:
         try:
@@ -502,7 +516,12 @@ class BookingAdmin(ClinicCalendarAdmin):
             return queryset.filter(date_of_birth=born), False
         digits = re.sub(r"\D", "", term)
         if PHONE_LIKE.match(term) and len(digits) >= 4:
-            # Phones are stored as +15555550199: "(555) 555-0199" matches by its digits.
+            whole = whole_phone_number(term)
+            if whole is not None:
+                # Phones are stored as the booking forms normalise them (E.164, +12125550123): a
+                # whole number typed any way is matched exactly, through an index.
+                return queryset.filter(phone=whole), False
+            # Part of a number ("555-0199") matches by its digits, anywhere in the number.
             return queryset.filter(phone__contains=digits), False
         with_reason = request.user.has_perm("booking.view_booking_reason")
         for word in term.split():

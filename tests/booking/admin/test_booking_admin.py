@@ -71,6 +71,18 @@ def test_booking_list_finds_a_caller_by_name_email_phone_or_date_of_birth(recept
     assert listed(response) == [wanted.reference]
 
 
+@pytest.mark.parametrize("query", ["(212) 555-0123", "212.555.0123", "+1 212 555 0123", "1-212-555-0123"])
+def test_booking_list_finds_a_whole_phone_number_exactly_however_it_is_typed(reception_client, query):
+    wanted = book(slot_in(timedelta(days=3)), phone="+12125550123")
+    book(slot_in(timedelta(days=4)), name="Other Person", email="other@example.org", phone="+12125550124")
+    # Another country's number that holds the same ten digits is someone else.
+    book(slot_in(timedelta(days=5)), name="Third Person", email="third@example.org", phone="+612125550123")
+
+    response = reception_client.get(LIST, {"q": query})
+
+    assert listed(response) == [wanted.reference]
+
+
 def test_booking_list_searches_the_reason_only_for_those_who_may_see_it(reception_client, manager):
     book(slot_in(timedelta(days=3)), reason="Stiff-elbow-7731")
 
