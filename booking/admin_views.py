@@ -154,6 +154,8 @@ def build_schedule(
         clinicians_qs = clinicians_qs.filter(pk=clinician.pk)
     if appointment_type is not None:
         slots = slots.filter(appointment_type=appointment_type)
+        # One column per clinician who offers the type, not one per clinician of the network.
+        clinicians_qs = clinicians_qs.filter(appointment_types=appointment_type)
     if free_only:
         slots = slots.free().filter(start__gt=now, appointment_type__active=True, clinician__active=True)
         if exclude_slot_id is not None:
