@@ -42,16 +42,18 @@ def measure(
     from urllib.parse import urlencode
 
     timings, queries = [], {}
-    cases = [("first page, newest appointments first", LIST, reception)]
     terms = search_terms(sample)
-    cases += [
-        (f"search: {what} `{term}`", f"{LIST}?{urlencode({'q': term})}", reception) for what, term in terms.items()
-    ]
     name = terms["name prefix (first name and start of last name)"]
-    cases.append((f"search as clinic manager: name prefix `{name}`", f"{LIST}?{urlencode({'q': name})}", manager))
-    for what, url, user in cases:
+    cases = [
+        ("Booking list, first page (newest appointments first)", None, reception),
+        *((f"Booking list, search: {what}", term, reception) for what, term in terms.items()),
+        ("Booking list, search as clinic manager: name prefix", name, manager),
+    ]
+    for what, term, user in cases:
         client.force_login(user)
+        url = f"{LIST}?{urlencode({'q': term})}" if term else LIST
         timing, captured = time_requests(client, what, [url], repeat=repeat, count_rows=listed)
+        timing.note = term or ""
         timings.append(timing)
         queries[what] = [q["sql"] for q in captured if 'FROM "booking_booking"' in q["sql"]]
     client.logout()

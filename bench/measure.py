@@ -146,7 +146,7 @@ def uncached_week(client: Client, urls: list[str]) -> tuple[Timing, list[dict]]:
 # --- Page weight ------------------------------------------------------------------------------
 
 
-def page_weight(client: Client, path: str) -> dict:
+def page_weight(client: Client, what: str, path: str) -> dict:
     """Bytes a browser fetches for one page, compressed (gzip -6 for the HTML, as a proxy would
     send it; the static files as whitenoise serves them, compressed where that helps)."""
     response = client.get(path)
@@ -162,6 +162,7 @@ def page_weight(client: Client, path: str) -> dict:
         assets_compressed += min(len(content), len(gzip.compress(content, 9)))
     html_compressed = len(gzip.compress(html, 6))
     return {
+        "what": what,
         "path": path,
         "html_bytes": len(html),
         "html_compressed": html_compressed,

