@@ -14,12 +14,12 @@ LOCAL_ENV = HTTPS=0 \
 	CLINIC_SITE_URL=$${CLINIC_SITE_URL:-http://$(HOST):$(PORT)} \
 	SECRET_KEY=$${SECRET_KEY:-$$(cat .secret-key)}
 
-.PHONY: help venv install install-dev run serve test screenshots lint format migrate demo clean bench chromium
+.PHONY: help venv install install-dev run serve dev test screenshots lint format migrate demo clean bench chromium
 
 help:
-	@echo "make run    serve http://$(HOST):$(PORT)/ on SQLite with demo data"
+	@echo "make run    serve http://$(HOST):$(PORT)/ on SQLite with demo data (gunicorn and the task worker)"
 	@echo "make test   install test dependencies and run every test"
-	@echo "make serve  gunicorn with production-like settings"
+	@echo "make dev    Django's development server (reloads on code changes)"
 	@echo "make bench  scale benchmark (SQLite, or PostgreSQL with DATABASE_URL); writes docs/benchmarks.md"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
 	@echo "make screenshots  browser tests, saving docs/screenshots/"
@@ -50,14 +50,17 @@ migrate: $(VENV)/.installed .secret-key
 demo: migrate
 	$(LOCAL_ENV) $(BIN)/python manage.py load_demo_data
 
-run: demo
-	@echo "Serving http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/admin/, user admin)"
-	$(LOCAL_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
-
-serve: demo
+# The production set-up on one host: gunicorn and the task worker (bin/serve.py), hashed static
+# files, emails queued in the database and sent by the worker. tests/deploy/test_make_run.py runs
+# this target itself. `make serve` is the same.
+run serve: demo
 	$(LOCAL_ENV) STATIC_MANIFEST=1 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(LOCAL_ENV) STATIC_MANIFEST=1 $(BIN)/gunicorn clinic.wsgi \
-		--bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-2} --access-logfile - --log-file -
+	@echo "Serving http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/admin/, user admin). Ctrl-C stops."
+	$(LOCAL_ENV) STATIC_MANIFEST=1 TASKS_BACKEND=database $(BIN)/python bin/serve.py $(HOST):$(PORT)
+
+# Django's development server: reloads on code changes, sends emails at once (no worker needed).
+dev: demo
+	$(LOCAL_ENV) TASKS_BACKEND=immediate $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The browser tests drive Debian's Chromium (never Playwright's own download): installed here when
 # missing (as root, or through sudo). CHROMIUM=/path/to/chromium uses another build.
@@ -97,4 +100,4 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .test-db.sqlite3* test-results
+	rm -rf $(VENV) staticfiles .cache .pytest_cache .ruff_cache .test-db.sqlite3* test-results

@@ -139,7 +139,7 @@ def setup_django(*, reuse: bool) -> dict[str, str]:
         fresh_database(database)
     elif database.get("SQLITE_PATH") and not Path(database["SQLITE_PATH"]).exists():
         raise SystemExit(f"BENCH_REUSE=1: no database at {database['SQLITE_PATH']} (run once with BENCH_KEEP=1)")
-    cache_url = REDIS_URL if redis_answers() else ""
+    cache_url = REDIS_URL if redis_answers() else f"file://{Path(tempfile.gettempdir()) / 'hoclinic-bench-cache'}"
     env = server_environment(database, cache_url)
     os.environ.update(env)
     if not env.get("DATABASE_URL"):
@@ -368,7 +368,7 @@ def main() -> int:
             if engine == "postgresql"
             else f"SQLite {__import__('sqlite3').sqlite_version}"
         )
-    say(f"{SCALE} clinicians; database: {version}; cache: {'Redis' if env['CACHE_URL'] else 'in-process memory'}")
+    say(f"{SCALE} clinicians; database: {version}; cache: {'Redis' if env['CACHE_URL'] == REDIS_URL else 'files'}")
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
     cache.clear()
@@ -405,7 +405,7 @@ def main() -> int:
         "scale": SCALE,
         "run_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "database": version,
-        "cache": "Redis" if env["CACHE_URL"] else "in-process memory",
+        "cache": "Redis" if env["CACHE_URL"] == REDIS_URL else "files shared by the workers",
         "machine": machine(),
         "load": {"before": [round(x, 1) for x in load_before], "after": [round(x, 1) for x in os.getloadavg()]},
         "wrk": {
@@ -592,7 +592,7 @@ def measure_in_process(data) -> dict:
     from booking import notifications
 
     with CaptureQueriesContext(connection) as lookup, transaction.atomic():
-        notifications.send_manage_links(email=email.upper(), now=now)
+        notifications.write_manage_links(email=email.upper(), now=now)
         transaction.set_rollback(True)
     wanted["lost-link lookup by email"] = measure.selects_on(lookup.captured_queries, ("booking_booking",))
     for what, sqls in wanted.items():

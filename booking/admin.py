@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from booking import admin_views, notifications, services
+from booking import admin_views, notifications, permissions, services
 from booking.admin_views import EARLIEST_DAY, LATEST_DAY, short_when
 from booking.audit import record_staff_access
 from booking.availability import local_midnight, monday_of
@@ -148,8 +148,8 @@ class ClinicianAdmin(DeclaredFiltersOnlyAdmin):
 
 @admin.register(AppointmentType)
 class AppointmentTypeAdmin(DeclaredFiltersOnlyAdmin):
-    list_display = ["name", "duration_minutes", "buffer_minutes", "patient_kind", "active", "order"]
-    list_filter = ["active", "patient_kind"]
+    list_display = ["name", "duration_minutes", "buffer_minutes", "patient_kind", "active", "call_to_book", "order"]
+    list_filter = ["active", "patient_kind", "call_to_book"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["clinicians"]
@@ -430,17 +430,17 @@ class BookingAdmin(ClinicCalendarAdmin):
         return False  # anonymised by the retention job, never deleted
 
     def has_mark_attendance_permission(self, request):
-        return request.user.has_perm("booking.mark_attendance")
+        return permissions.can_mark_attendance(request.user)
 
     def has_export_permission(self, request):
-        return request.user.has_perm("booking.export_bookings")
+        return permissions.can_export(request.user)
 
     def has_erase_permission(self, request):
-        return request.user.has_perm("booking.erase_personal_data")
+        return permissions.can_erase(request.user)
 
     def get_fieldsets(self, request, obj=None):
         patient = ["patient_name", "date_of_birth", "patient_kind", "email", "phone", "accessibility_needs"]
-        if request.user.has_perm("booking.view_booking_reason"):
+        if permissions.can_see_reason(request.user):
             patient.append("reason")
         return [
             ("Appointment", {"fields": ["reference", "status", "when", "clinician", "appointment_type", "source"]}),
@@ -525,7 +525,7 @@ class BookingAdmin(ClinicCalendarAdmin):
                 return queryset.filter(phone=whole), False
             # Part of a number ("555-0199") matches by its digits, anywhere in the number.
             return queryset.filter(phone__contains=digits), False
-        with_reason = request.user.has_perm("booking.view_booking_reason")
+        with_reason = permissions.can_see_reason(request.user)
         matching = queryset
         for word in term.split():
             match = Q(reference__icontains=word) | Q(patient_name__icontains=word) | Q(email__icontains=word)
@@ -608,13 +608,11 @@ class BookingAdmin(ClinicCalendarAdmin):
         if obj is not None:
             user = request.user
             context.update(
-                can_move=obj.status == Booking.Status.CONFIRMED and user.has_perm("booking.change_booking"),
-                can_cancel=obj.status == Booking.Status.CONFIRMED and user.has_perm("booking.change_booking"),
-                can_mark=obj.status != Booking.Status.CANCELLED
-                and obj.slot.start <= timezone.now()
-                and user.has_perm("booking.mark_attendance"),
-                can_erase=obj.anonymised_at is None and user.has_perm("booking.erase_personal_data"),
-                can_edit_contact=obj.anonymised_at is None and user.has_perm("booking.change_booking"),
+                can_move=permissions.can_move(user, obj),
+                can_cancel=permissions.can_cancel(user, obj),
+                can_mark=permissions.can_mark_attendance(user, obj, now=timezone.now()),
+                can_erase=permissions.can_erase(user, obj),
+                can_edit_contact=permissions.can_edit_contact(user, obj),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

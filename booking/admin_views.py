@@ -6,7 +6,6 @@ a domain error into a message, and redirects. Times are shown in clinic local ti
 """
 
 import csv
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -26,7 +25,7 @@ from booking import services
 from booking.audit import record_staff_access
 from booking.availability import day_label, local_midnight, monday_of, time_label
 from booking.exceptions import BookingError
-from booking.forms import BookingForm, ContactFields, clean_multiline
+from booking.forms import BookingForm, ContactFields, clean_multiline, new_submission_key
 from booking.models import AppointmentType, Booking, BookingEvent, Clinician, Closure, Slot, clinic_tz
 
 MAX_GENERATION_DAYS = 366
@@ -164,9 +163,9 @@ def build_schedule(
     closures = list(Closure.objects.overlapping(range_start, range_end).select_related("clinician"))
 
     clinicians = {c.pk: c for c in clinicians_qs}
-    if not free_only:
-        # An inactive clinician who still has slots in the range keeps a column.
-        clinicians.update({slot.clinician_id: slot.clinician for slot in slots})
+    # A clinician who has slots in the range keeps a column: an inactive one (free times are only
+    # those of active clinicians), or one who no longer offers the type asked for.
+    clinicians.update({slot.clinician_id: slot.clinician for slot in slots})
     ordered = sorted(clinicians.values(), key=lambda c: (c.name, c.pk))
     column = {c.pk: index for index, c in enumerate(ordered)}
     today = now.astimezone(tz).date()
@@ -379,7 +378,7 @@ def book_details(request, slot_id: int, *, model_admin):
                     now=timezone.now(),
                     source=Booking.Source.STAFF,
                     staff_user=request.user,
-                    submission_key=form.cleaned_data["submission_key"] or None,
+                    submission_key=form.booking_key(slot_id=slot.pk),
                 )
             except BookingError as error:
                 form.add_error(None, error.message)
@@ -394,7 +393,7 @@ def book_details(request, slot_id: int, *, model_admin):
         form = StaffBookingForm(
             appointment_type=slot.appointment_type,
             with_reason=with_reason,
-            initial={"submission_key": uuid.uuid4().hex},
+            initial={"submission_key": new_submission_key()},
         )
     return TemplateResponse(
         request,

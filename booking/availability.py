@@ -67,6 +67,14 @@ class Week:
         return not any(day.times for day in self.days)
 
 
+def shown_week_start(week_start: date, *, now: datetime) -> date:
+    """The Monday of the week shown for ``week_start``: not before this week, nor after the horizon's."""
+    tz = clinic_tz()
+    this_week = monday_of(now.astimezone(tz).date())
+    last_week = monday_of((now + horizon()).astimezone(tz).date())
+    return min(max(monday_of(week_start), this_week), last_week)
+
+
 def free_week(*, appointment_type, now: datetime, week_start: date | None = None, clinician=None) -> Week:
     """The bookable slots of one type in the clinic-local week starting on Monday ``week_start``.
 
@@ -83,7 +91,7 @@ def free_week(*, appointment_type, now: datetime, week_start: date | None = None
     last_week = monday_of((now + horizon()).astimezone(tz).date())
     if week_start is None:
         week_start = monday_of(first_free.start.astimezone(tz).date()) if first_free else this_week
-    week_start = min(max(monday_of(week_start), this_week), last_week)
+    week_start = shown_week_start(week_start, now=now)
     week_end = week_start + timedelta(days=7)
 
     slots = (
@@ -125,3 +133,66 @@ def free_week(*, appointment_type, now: datetime, week_start: date | None = None
         first_free=first_free,
         next_free_after=next_free_after,
     )
+
+
+@dataclass
+class OpeningDay:
+    label: str  # "Monday"
+    ranges: list[str]  # ["9:00 AM to 12:30 PM", "1:30 PM to 5:00 PM"]; empty: closed
+
+
+def opening_hours(*, today: date) -> list[OpeningDay]:
+    """When the clinic sees patients in the week from ``today``: the weekly hours of its active
+    clinicians on each of the next seven days, merged where they touch or overlap, Monday first."""
+    from booking.models import WeeklyHours
+
+    last_day = today + timedelta(days=6)
+    hours = list(
+        WeeklyHours.objects.filter(clinician__active=True, valid_from__lte=last_day)
+        .exclude(valid_until__lt=today)
+        .only("weekday", "start_time", "end_time", "valid_from", "valid_until")
+    )
+    days = []
+    for offset in range(7):
+        day = today + timedelta(days=offset)
+        spans = sorted(
+            (h.start_time, h.end_time)
+            for h in hours
+            if h.weekday == day.weekday() and h.valid_from <= day and (h.valid_until is None or h.valid_until >= day)
+        )
+        merged: list[list[time]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        days.append((day.weekday(), OpeningDay(label=f"{day:%A}", ranges=[_range_label(*m) for m in merged])))
+    return [opening for _, opening in sorted(days, key=lambda pair: pair[0])]
+
+
+def _range_label(start: time, end: time) -> str:
+    def label(moment: time) -> str:
+        return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+    return f"{label(start)} to {label(end)}"
+
+
+@dataclass
+class ClosureNotice:
+    when: str
+    reason: str
+
+
+def upcoming_closures(*, now: datetime, days: int = 60) -> list[ClosureNotice]:
+    """Whole-clinic closures from ``now`` to ``days`` ahead, as clinic-local dates."""
+    from booking.models import Closure
+
+    tz = clinic_tz()
+    notices = []
+    for closure in Closure.objects.filter(clinician__isnull=True).overlapping(now, now + timedelta(days=days)):
+        first = closure.starts_at.astimezone(tz).date()
+        # A closure to local midnight ends on the day before.
+        last = (closure.ends_at.astimezone(tz) - timedelta(microseconds=1)).date()
+        when = day_label(first) if first == last else f"{day_label(first)} to {day_label(last)}"
+        notices.append(ClosureNotice(when=when, reason=closure.reason))
+    return notices

@@ -1,11 +1,17 @@
 """RFC 5545 calendar files for a booking (icalendar). No reason, date of birth or health detail."""
 
 from datetime import datetime
+from email.utils import parseaddr
 
 from django.conf import settings
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from booking.models import Booking
+
+
+def clinic_address() -> str:
+    """The clinic's email address: CLINIC_EMAIL, or else the address patient emails come from."""
+    return settings.CLINIC_EMAIL or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
 def booking_ics(booking: Booking, *, manage_url: str, now: datetime) -> bytes:
@@ -18,8 +24,12 @@ def booking_ics(booking: Booking, *, manage_url: str, now: datetime) -> bytes:
 
     event = Event()
     # Stable across reschedules, so calendar apps update the event instead of adding another.
-    event.add("uid", f"{booking.reference}@{settings.CLINIC_EMAIL.split('@')[-1]}")
+    event.add("uid", f"{booking.reference}@{clinic_address().split('@')[-1]}")
     event.add("sequence", booking.version)
+    # RFC 5546 requires an organizer for PUBLISH and CANCEL: the clinic.
+    organizer = vCalAddress(f"mailto:{clinic_address()}")
+    organizer.params["CN"] = settings.CLINIC_NAME
+    event.add("organizer", organizer)
     event.add("dtstamp", now)
     event.add("dtstart", slot.start)
     event.add("dtend", slot.end)

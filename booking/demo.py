@@ -51,6 +51,12 @@ APPOINTMENT_TYPES = [
             "around the time of surgery to remove it."
         ),
         "what_to_bring": "The date of your planned surgery if you know it, and your surgeon's contact details.",
+        "call_to_book": True,
+        "phone_note": "Surgery in the next 14 days, or just had it? Call us.",
+        "call_to_book_reason": (
+            "Radiation to prevent HO works only in a short window: in the day before surgery or in the "
+            "three days after it. We book it by phone so that we can fit it around your surgery date."
+        ),
     },
     {
         "slug": "physical-therapy-assessment",
@@ -63,7 +69,27 @@ APPOINTMENT_TYPES = [
         ),
         "what_to_bring": "Comfortable clothes that show the affected joint; any walking aids you use.",
     },
+    {
+        "slug": "fop-consultation",
+        "name": "FOP consultation",
+        "duration_minutes": 60,
+        "buffer_minutes": 15,
+        "patient_kind": AppointmentType.Kind.ANY,
+        "description": (
+            "A visit for people who have, or may have, fibrodysplasia ossificans progressiva (FOP), "
+            "planned with you so that nothing in it can start a flare-up."
+        ),
+        "what_to_bring": "Your genetic test result if you have one, and a list of your medicines.",
+        "call_to_book": True,
+        "call_to_book_reason": (
+            "In FOP, an injection into a muscle, a biopsy or a fall can make new bone grow. Please call us "
+            "first: we plan your visit with you, and tell the team what to avoid."
+        ),
+    },
 ]
+
+# Fields the demo sets on an appointment type that already exists, unless staff changed them.
+CALL_TO_BOOK_FIELDS = ("call_to_book", "phone_note", "call_to_book_reason")
 
 # Clinician -> (morning type, afternoon type). Hours are weekdays 09:00-12:30 and 13:30-17:00.
 CLINICIANS = [
@@ -73,6 +99,7 @@ CLINICIANS = [
         "title": "Physiatrist",
         "bio": "Specialist in rehabilitation medicine with a focus on HO after spinal cord and brain injury.",
         "hours": ("new-patient-consultation", "follow-up"),
+        "also_offers": ["fop-consultation"],
     },
     {
         "slug": "dr-daniel-reyes",
@@ -128,8 +155,18 @@ def _appointment_types() -> dict[str, AppointmentType]:
     for order, fields in enumerate(APPOINTMENT_TYPES, start=1):
         fields = dict(fields)
         slug = fields.pop("slug")
-        types[slug], _ = AppointmentType.objects.get_or_create(slug=slug, defaults={**fields, "order": order})
+        types[slug], created = AppointmentType.objects.get_or_create(slug=slug, defaults={**fields, "order": order})
+        _add_call_to_book(types[slug], fields, created=created)
     return types
+
+
+def _add_call_to_book(appointment_type: AppointmentType, fields: dict, *, created: bool) -> None:
+    """A demo database made before "call to book" existed gets it too, unless staff set the reason."""
+    if created or not fields.get("call_to_book") or appointment_type.call_to_book_reason:
+        return
+    for name in CALL_TO_BOOK_FIELDS:
+        setattr(appointment_type, name, fields.get(name, ""))
+    appointment_type.save(update_fields=CALL_TO_BOOK_FIELDS)
 
 
 def _clinicians_and_hours(types: dict[str, AppointmentType], *, valid_from: date) -> list[Clinician]:
@@ -137,8 +174,9 @@ def _clinicians_and_hours(types: dict[str, AppointmentType], *, valid_from: date
     for fields in CLINICIANS:
         fields = dict(fields)
         slug, (morning_type, afternoon_type) = fields.pop("slug"), fields.pop("hours")
+        also_offers = fields.pop("also_offers", [])
         clinician, _ = Clinician.objects.get_or_create(slug=slug, defaults=fields)
-        clinician.appointment_types.add(types[morning_type], types[afternoon_type])
+        clinician.appointment_types.add(types[morning_type], types[afternoon_type], *(types[t] for t in also_offers))
         if not clinician.weekly_hours.exists():
             WeeklyHours.objects.bulk_create(
                 WeeklyHours(

@@ -23,6 +23,17 @@ class SlotNotBookable(BookingError):
     default_message = "This time cannot be booked. Please choose another time."
 
 
+class CallToBook(BookingError):
+    """The appointment type is booked by phone only (``AppointmentType.call_to_book``)."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message
+            or f"This appointment is booked by phone, so that we can plan it with you. "
+            f"Please call us on {settings.CLINIC_PHONE}."
+        )
+
+
 class PatientKindNotAllowed(BookingError):
     default_message = "This appointment type is not available for your patient type. Please choose another one."
 

@@ -1,7 +1,9 @@
 """Patient-facing forms. They validate and convert only; booking.services does the writing."""
 
 import datetime
+import json
 import re
+import secrets
 import unicodedata
 
 import phonenumbers
@@ -9,15 +11,24 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.functional import cached_property
 
 from booking.models import AppointmentType, PatientKind
 from booking.services import PatientDetails
 
 MAX_AGE_YEARS = 120
+SUBMISSION_KEY_SALT = "booking.submission-key"
 # Letters of any script, spaces and the punctuation real names use.
 NAME_PATTERN = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '\u2019.\-,])*$")
+
+
+def new_submission_key() -> str:
+    """A fresh key for the hidden field of one booking form: random, and signed, so that a key
+    the visitor made up is recognised as such (``BookingForm.booking_key``)."""
+    return signing.Signer(salt=SUBMISSION_KEY_SALT).sign(secrets.token_urlsafe(18))
 
 
 def years_before(day: datetime.date, years: int) -> datetime.date:
@@ -158,8 +169,9 @@ class BookingForm(ContactFields):
     )
     # A field people never see (hidden by CSS and from screen readers); bots fill it in.
     website = forms.CharField(required=False, label="Leave this field empty", max_length=200)
-    # One key per form; a second submit of the same form returns the first booking.
-    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    # One key per form (``new_submission_key``): a second submit of the same form returns the
+    # first booking (see ``booking_key``).
+    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=200, required=False)
 
     def __init__(self, *args, appointment_type: AppointmentType | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -230,6 +242,37 @@ class BookingForm(ContactFields):
                 f"or call us on {settings.CLINIC_PHONE}.",
             )
         return cleaned
+
+    def booking_key(self, *, slot_id: int) -> str | None:
+        """The key ``book_slot`` stores with the booking, so that the same form sent twice gets
+        the first booking back; ``None`` when the form's key is not one we issued.
+
+        The key hands back a booking, confirmation link included, so it is no bearer credential:
+        it is derived from the signed random key of the form *and* the slot *and* every detail
+        typed. Someone else's key (seen in a page's source, say) with other details or another
+        slot matches nothing, and a key the visitor made up is ignored (the booking is made
+        without double-submit protection). Only a valid form, after ``is_valid()``.
+        """
+        try:
+            form_key = signing.Signer(salt=SUBMISSION_KEY_SALT).unsign(self.cleaned_data["submission_key"])
+        except signing.BadSignature:
+            return None
+        details = self.patient_details()
+        value = json.dumps(
+            [
+                form_key,
+                slot_id,
+                details.name,
+                details.email,
+                details.phone,
+                details.date_of_birth.isoformat(),
+                details.patient_kind,
+                details.reason,
+                details.accessibility_needs,
+            ]
+        )
+        # 64 hex digits: the width of Booking.submission_key.
+        return salted_hmac(SUBMISSION_KEY_SALT, value, algorithm="sha256").hexdigest()
 
     def patient_details(self) -> PatientDetails:
         data = self.cleaned_data

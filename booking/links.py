@@ -1,7 +1,10 @@
 """The patient's private manage link: signed, unguessable, and carrying no personal data.
 
-The token holds only the booking id and its version, signed with SECRET_KEY. A reschedule or
-cancellation bumps the version, so links sent before it stop working ("superseded").
+The token holds only the booking id and its version, signed with SECRET_KEY and the time it was
+made. A reschedule or cancellation bumps the version, so links sent before it stop working
+("superseded"); a link stops working ``BOOKING_LINK_MAX_AGE_DAYS`` after it was made, and at
+once when the booking's personal data is erased. Pages opened from a link carry that same link
+on (never a new one), so viewing a page does not extend its life.
 """
 
 from django.conf import settings
@@ -14,7 +17,7 @@ SALT = "booking.manage-link"
 
 
 class InvalidLink(Exception):
-    """Tampered, expired or superseded."""
+    """Tampered, expired, superseded, or of a booking whose personal data was erased."""
 
 
 def _signer() -> signing.TimestampSigner:
@@ -37,15 +40,18 @@ def booking_from_token(token: str, *, queryset=None) -> Booking:
         if queryset is not None
         else Booking.objects.select_related("slot__clinician", "slot__appointment_type")
     )
-    booking = queryset.filter(pk=booking_id, version=version).first()
+    # An erased booking has nothing left to show its patient, and whoever holds an old link
+    # should learn nothing more about it (not even that the appointment took place).
+    booking = queryset.filter(pk=booking_id, version=version, anonymised_at__isnull=True).first()
     if booking is None:
         raise InvalidLink
     return booking
 
 
-def manage_path(booking: Booking) -> str:
-    return reverse("booking:manage", kwargs={"token": make_token(booking)})
+def manage_path(booking: Booking, *, token: str | None = None) -> str:
+    """The manage page's path: with ``token`` (the link a page was opened with), or a new link."""
+    return reverse("booking:manage", kwargs={"token": token or make_token(booking)})
 
 
-def manage_url(booking: Booking) -> str:
-    return settings.CLINIC_SITE_URL.rstrip("/") + manage_path(booking)
+def manage_url(booking: Booking, *, token: str | None = None) -> str:
+    return settings.CLINIC_SITE_URL.rstrip("/") + manage_path(booking, token=token)

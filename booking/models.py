@@ -33,6 +33,10 @@ class PatientKind(models.TextChoices):
     RETURNING = "returning", "Returning patient"
 
 
+# Words before a name that are not part of its initials.
+NAME_PREFIXES = {"dr", "dr.", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "prof", "prof."}
+
+
 class Clinician(models.Model):
     name = models.CharField(max_length=120)
     title = models.CharField(max_length=120, blank=True, help_text="For example: Physiatrist.")
@@ -54,6 +58,15 @@ class Clinician(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def initials(self) -> str:
+        """'MO' for 'Dr. Maya Okafor': first and last name, without titles such as Dr."""
+        words = [word for word in self.name.split() if word.lower() not in NAME_PREFIXES and word[:1].isalpha()]
+        if not words:
+            return "?"
+        letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+        return letters.upper()
+
 
 class AppointmentType(models.Model):
     class Kind(models.TextChoices):
@@ -69,6 +82,24 @@ class AppointmentType(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(default=0, help_text="Time kept free after each appointment.")
     patient_kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ANY)
     active = models.BooleanField(default=True)
+    # Some visits must be planned with the patient first (radiation around a surgery date; FOP):
+    # they are never booked online, and their page gives the phone number and the reason.
+    call_to_book = models.BooleanField(
+        "call to book",
+        default=False,
+        help_text="Patients phone to book this type; it cannot be booked online. Staff can still book it.",
+    )
+    call_to_book_reason = models.TextField(
+        "why patients call",
+        blank=True,
+        help_text="Shown with the phone number on this type's booking page, for example why the timing matters.",
+    )
+    phone_note = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="A short line shown with the clinic's phone number on this type's booking page, for example: "
+        "Surgery in the next 14 days, or just had it? Call us.",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     clinicians = models.ManyToManyField(Clinician, related_name="appointment_types", blank=True)
 
@@ -339,7 +370,9 @@ class BookingQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The bookings a staff user may open: all of them with ``view_all_bookings``, else those of
         the clinician linked to the user."""
-        if user.has_perm("booking.view_all_bookings"):
+        from booking.permissions import can_see_all_bookings
+
+        if can_see_all_bookings(user):
             return self
         return self.filter(slot__clinician__user=user)
 
@@ -516,3 +549,18 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} for booking {self.booking_id} ({self.status})"
+
+
+class LinkRequest(models.Model):
+    """A "lost your link?" request waiting for the task worker: the address it was made for.
+
+    The request only writes this row, so its answer does the same work whether or not the
+    address has bookings; the worker looks the address up, writes the manage-link notifications
+    and deletes the row, so the address is kept no longer than that (booking/notifications.py).
+    """
+
+    email = models.EmailField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"link request {self.pk}"

@@ -1,10 +1,18 @@
 """Sending the notification outbox.
 
 ``booking.services`` writes a ``Notification`` row in the same transaction as the booking
-change and, after commit, hands it on (``enqueue_with_transaction``): with the immediate backend
-the ``send_notification`` task sends it at once; with the database queue one ``send_due`` task
-per short window sends everything due. Task arguments are a notification id or nothing, so no
-personal data enters the task queue.
+change and calls ``enqueue_with_transaction``: once the transaction commits, the
+``send_notification`` task is queued with the notification id as its only argument. With the
+immediate backend (tests, ``make dev``) it runs at once; with the database queue (``make run``,
+production) ``manage.py db_worker`` runs it, so no page waits on the mail server.
+
+Why a task per notification rather than a periodic sender picking up the outbox: it is
+django-tasks' own model, with no loop or scheduler of ours; an email leaves as soon as a worker is
+free, not at the next tick; no app process keeps state of its own about what it has queued; and a
+clinic's few bookings a minute cost a queue row each, which is nothing. The outbox row stays the
+truth: whatever the queue misses (a queue that was down, a worker killed mid-send) and every retry
+is sent by ``send_due_notifications`` (the ``send_reminders`` and ``send_notifications`` commands,
+every few minutes).
 
 One notification is never sent by two workers at once: a worker first *claims* it with one
 conditional UPDATE (still pending and due -> attempts + 1, next attempt pushed past a lease),
@@ -14,13 +22,17 @@ retry with back-off; after ``MAX_ATTEMPTS`` failures the notification is marked 
 staff to see and ``resend``. If a worker dies between sending and recording, the lease runs out
 and ``send_due_notifications`` sends it again: at least once, never twice at the same time.
 
-Every function takes ``now``; only the tasks and ``wake_sender`` read the clock.
+"Lost your link?" requests go through the worker too (``request_manage_links``): the page writes
+one ``LinkRequest`` row and queues its id; the worker looks the address up and sends the links.
+The page does the same work, and takes the same time, whether or not the address has bookings.
+
+Task arguments are ids only: no personal data enters the task queue. Every function takes
+``now``; only the tasks read the clock.
 """
 
 import logging
 import re
 import smtplib
-import time
 from datetime import datetime, timedelta
 from email.mime.text import MIMEText
 from functools import partial
@@ -32,13 +44,12 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import task, task_backends
-from django_tasks_db.backend import DatabaseBackend
+from django_tasks import task
 
 from booking.availability import when_label
 from booking.calendar import booking_ics
 from booking.links import manage_url
-from booking.models import Booking, Notification
+from booking.models import Booking, LinkRequest, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -75,61 +86,22 @@ def enqueue(notification_id: int) -> None:
     If the queue cannot take it, the row stays pending and ``send_due_notifications`` (the
     ``send_notifications`` and ``send_reminders`` commands) sends it later.
     """
+    _enqueue(send_notification, notification_id, what="notification")
+
+
+def _enqueue(task_to_run, object_id: int, *, what: str) -> None:
     try:
-        send_notification.enqueue(notification_id)
+        task_to_run.enqueue(object_id)
     except Exception as error:
-        logger.warning("notification %s not enqueued (%s); it stays pending", notification_id, type(error).__name__)
+        logger.warning("%s %s not enqueued (%s); it stays pending", what, object_id, type(error).__name__)
 
 
 def enqueue_with_transaction(notification_id: int) -> None:
     """Have a notification written in the current transaction sent once the transaction commits,
-    and never if it rolls back.
-
-    With the immediate backend (development, tests) it is sent at once after commit. With the task
-    queue in the database (production), the first commit of a window wakes the sender: see
-    ``wake_sender``.
+    and never if it rolls back: its ``send_notification`` task is queued after commit (sent at
+    once with the immediate backend, by ``db_worker`` with the database queue).
     """
-    if isinstance(task_backends["default"], DatabaseBackend):
-        transaction.on_commit(wake_sender, robust=True)
-    else:
-        transaction.on_commit(partial(enqueue, notification_id), robust=True)
-
-
-# Notifications committed while a window is open are sent by one task that runs when it has
-# closed: one queue row per window and app process instead of one per booking, and nothing is
-# written to the queue inside the booking's transaction. The run starts a second after its window
-# closes, which covers a clock difference of up to a second between an app server and the worker;
-# a notification a run misses stays pending for the next run or for ``send_reminders``.
-SENDER_WINDOW_SECONDS = 2
-_sender_window_closes_at = 0.0  # time.monotonic() when this process's open window closes
-
-
-def wake_sender() -> None:
-    """Make sure a ``send_due`` task runs after this moment. Call it after commit; it never raises.
-
-    Whatever goes wrong here, nothing is lost: the notification stays pending, and
-    ``send_reminders`` (every few minutes) sends what is due.
-    """
-    global _sender_window_closes_at
-    opened = time.monotonic()
-    if opened < _sender_window_closes_at:
-        return  # the run this process queued for its open window will see this commit
-    try:
-        send_due.using(run_after=timezone.now() + timedelta(seconds=SENDER_WINDOW_SECONDS + 1)).enqueue()
-    except Exception as error:
-        logger.warning("sending run not queued (%s); notifications stay pending", type(error).__name__)
-        return
-    _sender_window_closes_at = opened + SENDER_WINDOW_SECONDS
-
-
-@task()
-def send_due() -> int:
-    """The background task of the database queue: send every notification due now."""
-    try:
-        return send_due_notifications(now=timezone.now(), limit=None)
-    except Exception as error:
-        logger.error("sending run failed (%s)", type(error).__name__)
-        return 0
+    transaction.on_commit(partial(enqueue, notification_id), robust=True)
 
 
 @task()
@@ -156,14 +128,17 @@ def due(now: datetime) -> Q:
 
 
 def send_due_notifications(*, now: datetime, limit: int | None = SEND_BATCH) -> int:
-    """Send every due pending notification (new ones that missed the queue, and retries), oldest
-    first, at most ``limit`` per call (None: no limit). Returns how many emails went out. Safe to
-    run from several processes at once: each notification is claimed before it is sent.
+    """Answer the "lost your link?" requests the queue missed, then send every due pending
+    notification (new ones that missed the queue, and retries), oldest first, at most ``limit``
+    of each per call (None: no limit). Returns how many emails went out. Safe to run from several
+    processes at once: each request and each notification is claimed before it is handled.
     """
+    link_request_ids = list(LinkRequest.objects.order_by("pk").values_list("pk", flat=True)[:limit])
+    sent = sum(answer_link_request(link_request_id, now=now) for link_request_id in link_request_ids)
     notification_ids = list(
         Notification.objects.filter(due(now)).order_by("created_at", "pk").values_list("pk", flat=True)[:limit]
     )
-    return sum(send_one(notification_id, now=now) for notification_id in notification_ids)
+    return sent + sum(send_one(notification_id, now=now) for notification_id in notification_ids)
 
 
 def resend(notification_id: int, *, now: datetime) -> bool:
@@ -175,18 +150,61 @@ def resend(notification_id: int, *, now: datetime) -> bool:
         status=Notification.Status.PENDING, attempts=0, next_attempt_at=now
     )
     if reset:
-        transaction.on_commit(partial(enqueue, notification_id), robust=True)
+        enqueue_with_transaction(notification_id)
     return bool(reset)
 
 
-def send_manage_links(*, email: str, now: datetime) -> int:
-    """Write a manage-link notification for each confirmed booking of ``email`` (any letter
-    case) whose appointment is still ahead, and enqueue them after commit. Returns how many.
+# --- Lost links ---------------------------------------------------------------------------
 
-    Call it inside the view's transaction. It runs the same code whether or not a booking
-    matches (one SELECT; the INSERT only when there is something to insert), so the answer
-    takes no tell-tale path for an unknown address.
+
+def request_manage_links(*, email: str, now: datetime) -> None:
+    """Record a "lost your link?" request and have the worker answer it once this commits.
+
+    This writes one row, and its task (``send_requested_links``) is queued after commit with the
+    row's id as its only argument: the same work whether or not ``email`` has bookings, and no
+    mail server on the way, so neither the answer nor its time tells whether an address has
+    bookings. The address stays in the database, never in the task queue.
     """
+    with transaction.atomic():
+        link_request = LinkRequest.objects.create(email=email, created_at=now)
+        transaction.on_commit(
+            partial(_enqueue, send_requested_links, link_request.pk, what="link request"), robust=True
+        )
+
+
+@task()
+def send_requested_links(link_request_id: int) -> int:
+    """The background task: answer one "lost your link?" request. Returns how many emails went out."""
+    try:
+        return answer_link_request(link_request_id, now=timezone.now())
+    except Exception as error:
+        # The request stays in the table; send_due_notifications answers it on its next run.
+        logger.error("link request %s: task failed (%s)", link_request_id, type(error).__name__)
+        return 0
+
+
+def answer_link_request(link_request_id: int, *, now: datetime) -> int:
+    """Claim a link request and send a manage link for each upcoming confirmed booking of its
+    address. Returns how many emails went out; 0 if the request is gone (answered already).
+
+    The claim is the DELETE of the request, in the transaction that writes the notifications:
+    one worker answers it, and the address is kept no longer than that. The emails are sent
+    after commit through the outbox, so a failed one is retried like any other.
+    """
+    with transaction.atomic():
+        email = LinkRequest.objects.filter(pk=link_request_id).values_list("email", flat=True).first()
+        if email is None:
+            return 0
+        claimed, _ = LinkRequest.objects.filter(pk=link_request_id).delete()
+        if not claimed:
+            return 0  # another worker deleted it between our two statements
+        notification_ids = write_manage_links(email=email, now=now)
+    return sum(send_one(notification_id, now=now) for notification_id in notification_ids)
+
+
+def write_manage_links(*, email: str, now: datetime) -> list[int]:
+    """Write a pending manage-link notification for each confirmed booking of ``email`` (any
+    letter case) whose appointment is still ahead. Returns their ids."""
     bookings = Booking.objects.filter(
         email__iexact=email.strip(), status=Booking.Status.CONFIRMED, slot__start__gt=now
     ).values_list("pk", "slot__start")
@@ -200,9 +218,7 @@ def send_manage_links(*, email: str, now: datetime) -> int:
         )
         for booking_id, start in bookings
     )
-    for notification in created:
-        enqueue_with_transaction(notification.pk)
-    return len(created)
+    return [notification.pk for notification in created]
 
 
 def create_reminders(*, now: datetime) -> int:

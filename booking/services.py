@@ -34,6 +34,7 @@ from booking import notifications
 from booking.exceptions import (
     BookingError,
     BookingNotFound,
+    CallToBook,
     ChangeNotAllowed,
     ConsentRequired,
     PatientKindNotAllowed,
@@ -374,12 +375,17 @@ def book_slot(
     minimum notice or beyond the horizon, but never in the past, in a blocked slot, in a
     closure, or of an inactive type; the patient-kind rule applies to both.
 
+    An appointment type that is "call to book" is never booked online (``CallToBook``, checked
+    before the transaction: the flag is staff configuration, not a race); staff may book it.
+
     Raises ``SlotUnavailable`` (full, taken meanwhile, gone, lock time-out, constraint),
-    ``SlotNotBookable``, ``PatientKindNotAllowed``, ``ConsentRequired``.
+    ``SlotNotBookable``, ``PatientKindNotAllowed``, ``ConsentRequired``, ``CallToBook``.
     """
     staff = source == Booking.Source.STAFF
     if not staff and not patient.consent:
         raise ConsentRequired()
+    if not staff and _is_call_to_book(slot_id):
+        raise CallToBook()
     submission_key = submission_key or None
     for attempt in range(1, REFERENCE_ATTEMPTS + 1):
         reference = new_reference()
@@ -438,6 +444,12 @@ def book_slot(
             logger.info("book_slot on slot %s lost: %s", slot_id, type(error).__name__)
             raise SlotUnavailable() from error
     raise AssertionError("unreachable")
+
+
+def _is_call_to_book(slot_id: int) -> bool:
+    """Is this slot of an appointment type booked by phone only? (No such slot: no.)"""
+    low, high = connection.ops.integer_field_range(Slot._meta.pk.get_internal_type())
+    return low <= slot_id <= high and AppointmentType.objects.filter(slots=slot_id, call_to_book=True).exists()
 
 
 def _booking_with_submission_key(submission_key: str | None) -> Booking | None:

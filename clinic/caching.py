@@ -1,137 +1,150 @@
-"""Caching of public pages for anonymous visitors, in the shared cache (Redis in production).
+"""Caching of public pages for anonymous visitors, in the page cache (the "default" cache alias).
 
 Only pages that are the same for every anonymous visitor are cached: no personal data, no CSRF
 token, no form state. A visitor with a session (staff) or a pending message gets a fresh page,
-so staff previews and "this time is no longer available" messages are never served to others.
+so staff previews and "this time is no longer available" messages are never served to others;
+an answer that sets a cookie, says ``Cache-Control: private`` or is not a 200 is never kept.
 
-Each cached page belongs to a *generation* ("info" or "slots"); bumping the generation after a
-change makes every cached page of it stale at once, on every app server.
+A view opts in with ``@cache_anonymous``, which only marks it (as ``csrf_exempt`` does).
+``PublicPageCacheMiddleware`` does the rest. It sits above django-csp's middleware, sessions, CSRF
+and authentication: a cached page is answered with one cache round trip before any of them run,
+and is stored as the stack below answered it, headers (the Content-Security-Policy) included, as
+Django's own cache middleware does. The security middleware above it adds its headers every time.
 
-Views opt in with ``@cache_anonymous``, which stores what they render. ``PublicPageCacheMiddleware``
-answers later requests for those pages early, before sessions, CSRF, messages and
-authentication run, with one round trip to the cache; the security middleware above it still
-adds every header.
+The cache key is the path plus only the query parameters the view says it reads (``query``):
+unknown ones (``?utm_source=``, ``?flood=1``) are ignored, so they neither miss the cache nor add
+pages to it. What can be cached is therefore bounded by the site's own pages: paths that do not
+resolve to a marked view are never looked up, and a 404 is never stored.
 
-Each process also keeps a page it has just found valid in the shared cache for ``LOCAL_SECONDS``
-and serves it from its own memory meanwhile, without the round trip: a change made through
-another app process shows within that second; a change made in this process clears its copies
-at once.
+Each cached page belongs to a *generation* ("info" or "slots"). A change says so with
+``bump_generation``, which gives the generation a new random value: every cached page of it is
+stale at once, for every worker and app server that shares the cache. A random value rather than a
+counter, so that a generation evicted from the cache can never come back with an old value and
+revive pages stored under it.
 """
 
-import contextlib
-import functools
 import hashlib
-import time
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 
 GENERATIONS = ("info", "slots")
+
+# What a view reads from the query string, as it should appear in the cache key; None: do not use
+# the cache for this request.
+QueryParams = Callable[[HttpRequest], dict[str, str] | None]
+
+
+def no_query_parameters(request: HttpRequest) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    generation: str
+    timeout: int
+    query: QueryParams
+
+
+def cache_anonymous(*, generation: str, timeout: int, query: QueryParams = no_query_parameters):
+    """Mark a view whose anonymous GETs are cached for up to ``timeout`` seconds.
+
+    ``query`` returns the query parameters the page depends on, in the form the cache key should
+    use (by default none: every query parameter is ignored).
+    """
+    if generation not in GENERATIONS:
+        raise ValueError(f"Unknown page generation {generation!r}")
+
+    def decorator(view):
+        # Read by the middleware from the resolved view; decorators applied on top of this one
+        # (functools.wraps) carry the attribute along.
+        view.cached_page = CachedPage(generation=generation, timeout=timeout, query=query)
+        return view
+
+    return decorator
 
 
 def _generation_key(name: str) -> str:
     return f"page-generation:{name}"
 
 
-def _page_key(request) -> str:
-    return "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+def _new_generation() -> str:
+    return secrets.token_hex(8)
 
 
-def current_generation(name: str) -> int:
-    return cache.get_or_set(_generation_key(name), 1, timeout=None)
-
-
-# page key -> (valid here until, in time.monotonic(); generation; content; content type)
-_local_pages: dict[str, tuple[float, str, bytes, str]] = {}
-LOCAL_SECONDS = 1.0
-LOCAL_PAGES = 500
-
-
-def _remember(page_key: str, generation: str, content: bytes, content_type: str) -> None:
-    if len(_local_pages) >= LOCAL_PAGES:
-        with contextlib.suppress(RuntimeError):  # another thread changed the dict meanwhile
-            _local_pages.pop(next(iter(_local_pages), None), None)  # the oldest
-    _local_pages[page_key] = (time.monotonic() + LOCAL_SECONDS, generation, content, content_type)
-
-
-def forget_local_pages(generation: str | None = None) -> None:
-    """Drop this process's copies of cached pages (of one generation, or all)."""
-    for page_key, entry in list(_local_pages.items()):
-        if generation is None or entry[1] == generation:
-            _local_pages.pop(page_key, None)
+def current_generation(name: str) -> str:
+    return cache.get_or_set(_generation_key(name), _new_generation, timeout=None)
 
 
 def bump_generation(name: str) -> None:
-    """Make every cached page of ``name`` stale."""
-    forget_local_pages(name)
-    key = _generation_key(name)
+    """Make every cached page of ``name`` stale, on every worker and server sharing the cache."""
+    cache.set(_generation_key(name), _new_generation(), timeout=None)
+
+
+def page_key(request: HttpRequest, query: dict[str, str]) -> str:
+    address = request.path + ("?" + urlencode(sorted(query.items())) if query else "")
+    return "page:" + hashlib.sha256(address.encode()).hexdigest()
+
+
+def _cached_page_of(request: HttpRequest) -> CachedPage | None:
+    """How the view of this request is cached, or None when this request is not served from the cache."""
+    if (
+        request.method not in ("GET", "HEAD")
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        or "messages" in request.COOKIES
+    ):
+        return None
     try:
-        cache.incr(key)
-    except ValueError:  # not in the cache yet (or evicted): any new value differs from the old
-        cache.set(key, 2, timeout=None)
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return getattr(match.func, "cached_page", None)
 
 
-def _is_cacheable_request(request) -> bool:
+def _can_keep(response: HttpResponse) -> bool:
     return (
-        request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in response.get("Cache-Control", "")
     )
 
 
-def _cached_response(request) -> HttpResponse | None:
-    page_key = _page_key(request)
-    local = _local_pages.get(page_key)
-    if local is not None and time.monotonic() < local[0]:
-        return HttpResponse(local[2], content_type=local[3])
-    found = cache.get_many([page_key, *(_generation_key(name) for name in GENERATIONS)])
-    entry = found.get(page_key)
-    if entry is None:
-        return None
-    generation, version, content, content_type = entry
-    if found.get(_generation_key(generation)) != version:
-        return None
-    _remember(page_key, generation, content, content_type)
-    return HttpResponse(content, content_type=content_type)
-
-
-def cache_anonymous(*, generation: str, timeout: int):
-    """Cache what the decorated view renders for anonymous GETs, for up to ``timeout`` seconds."""
-    if generation not in GENERATIONS:
-        raise ValueError(f"Unknown page generation {generation!r}")
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not _is_cacheable_request(request):
-                return view(request, *args, **kwargs)
-            if not getattr(request, "public_page_cache_checked", False):
-                cached = _cached_response(request)
-                if cached is not None:
-                    return cached
-            version = current_generation(generation)
-            response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False):
-                entry = (generation, version, response.content, response["Content-Type"])
-                cache.set(_page_key(request), entry, timeout)
-            return response
-
-        return wrapper
-
-    return decorator
-
-
 class PublicPageCacheMiddleware:
-    """Serve cached public pages before the rest of the stack runs (see the module docstring)."""
+    """Answer marked pages from the cache, and keep what the stack below answered for them."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if _is_cacheable_request(request):
-            cached = _cached_response(request)
-            if cached is not None:
-                return cached
-            request.public_page_cache_checked = True
-        return self.get_response(request)
+        page = _cached_page_of(request)
+        query = page.query(request) if page is not None else None
+        if query is None:
+            return self.get_response(request)
+
+        key = page_key(request, query)
+        generation_key = _generation_key(page.generation)
+        found = cache.get_many([key, generation_key])
+        generation = found.get(generation_key)
+        entry = found.get(key)
+        if entry is not None and generation is not None and entry[0] == generation:
+            _, content, headers = entry
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+            return response
+
+        # Read before the page is rendered: a change committed meanwhile bumps the generation,
+        # so what is rendered now can never be served after it.
+        if generation is None:
+            generation = current_generation(page.generation)
+        response = self.get_response(request)
+        if request.method == "GET" and _can_keep(response):
+            cache.set(key, (generation, response.content, list(response.items())), page.timeout)
+        return response

@@ -91,11 +91,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clinic.robots.NoIndexMiddleware",  # X-Robots-Tag: noindex under /book/, cached pages too
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "clinic.middleware.CSPMiddleware",  # django-csp's, with the policy built once
-    # Cached public pages are answered here, before sessions, CSRF and authentication run.
+    # Cached public pages are answered here, before django-csp, sessions, CSRF and authentication
+    # run; they are kept with the headers the middleware below added (clinic/caching.py).
     "clinic.caching.PublicPageCacheMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -117,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinic.context_processors.clinic",
+                "clinic.robots.robots",
             ],
         },
     },
@@ -181,23 +184,74 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "clinic.sqli
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------------
+# Two caches: "default" holds the cached public pages (clinic/caching.py) and "ratelimit" the
+# rate-limit counters, apart, so that no amount of page caching can push a counter out.
+#
+# - CACHE_URL=redis://... (several app servers): both in Redis, under their own key prefixes. A
+#   Redis that does not answer never takes a page down (clinic/cache_backends.py): pages go
+#   uncached and rate limits are counted per process until it answers again; the short socket
+#   timeouts bound what a hung Redis costs. Redis never evicts a key under its default
+#   maxmemory-policy (noeviction); keep it so (docs/deploy.md), and pages expire by their timeout.
+# - Without CACHE_URL (one host: `make run`, `make serve` and their several gunicorn workers): both
+#   in files under one directory, shared by every worker, so a change shows on all of them at once
+#   and a limit is counted once. Files, not the database: a cached page is read without a query and
+#   written without queueing for SQLite's one writer. The page cache holds at most MAX_ENTRIES
+#   pages (Django's file cache then drops a third of them at random).
 
-CACHE_URL = env_str("CACHE_URL")
-if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hoclinic"),
+
+def cache_settings(url: str) -> dict:
+    """The CACHES setting for CACHE_URL (a redis:// or rediss:// URL, or file:///a/directory)."""
+    if url.startswith(("redis://", "rediss://")):
+        prefix = env_str("CACHE_KEY_PREFIX", "hoclinic")
+
+        def redis(key_prefix: str, fallback: str) -> dict:
+            return {
+                "BACKEND": "clinic.cache_backends.RedisCacheWithFallback",
+                "LOCATION": url,
+                "KEY_PREFIX": key_prefix,
+                # Redis answers in well under a millisecond; past these it counts as down.
+                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25, "FALLBACK": fallback},
+            }
+
+        return {
+            "default": redis(prefix, fallback="uncached"),
+            "ratelimit": redis(f"{prefix}:ratelimit", fallback="ratelimit-per-process"),
+            "uncached": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+            "ratelimit-per-process": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "ratelimit",
+                "OPTIONS": {"MAX_ENTRIES": 10000},
+            },
         }
-    }
-elif CACHE_URL in ("", "locmem://"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # One process only (development, tests): its memory is the shared cache. Several app
-    # servers must set CACHE_URL to Redis, or rate limits are counted per process.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
-else:
-    raise ImproperlyConfigured(f"CACHE_URL must start with redis:// or be empty; got {CACHE_URL!r}.")
+    if url.startswith("file:///"):
+        directory = Path(url.removeprefix("file://"))
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(directory / "pages"),
+                "OPTIONS": {"MAX_ENTRIES": 1000},
+            },
+            "ratelimit": {
+                "BACKEND": "clinic.cache_backends.LockedFileBasedCache",
+                "LOCATION": str(directory / "ratelimit"),
+                # A counter is keyed by its time window, so it needs no expiry of its own; Django's
+                # file cache writes it back with this timeout on every increment, which must not
+                # end a window early.
+                "TIMEOUT": None,
+                "OPTIONS": {"MAX_ENTRIES": 1000},
+            },
+        }
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be a redis:// or rediss:// URL, file:/// and a directory, or empty; got {url!r}."
+    )
+
+
+CACHE_URL = env_str("CACHE_URL") or f"file://{BASE_DIR / '.cache'}"
+CACHES = cache_settings(CACHE_URL)
+RATELIMIT_USE_CACHE = "ratelimit"
+# django-ratelimit warns of any backend it does not know; ours are django-redis's and the file
+# cache with atomic counters (clinic/cache_backends.py).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 # --- Auth ---------------------------------------------------------------------------------
 
@@ -306,7 +360,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Manage and confirmation links carry a secret token in their path: never written out.
+    "filters": {"redact_tokens": {"()": "clinic.log_redaction.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
@@ -347,11 +403,13 @@ LOOKUP_RATE_LIMIT = env_str("LOOKUP_RATE_LIMIT", "5/h")
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY") or None
 
 # --- Background tasks ---------------------------------------------------------------------
-# Emails go out through a django-tasks task enqueued after the booking commits.
-# "immediate" runs it at once in the same process (development, tests); "database" queues it
-# in the database for `manage.py db_worker` (production). See README, "Emails and background tasks".
+# Emails go out through django-tasks tasks queued after the booking commits (booking/notifications.py).
+# "database" queues them in the database for `manage.py db_worker` (production, `make run`): no page
+# waits on the mail server, and the "lost your link?" answer takes the same time for any address.
+# "immediate" runs them at once in the web process: tests and `make dev` only (the default with
+# DEBUG). See README, "Emails and background tasks".
 
-TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate")
+TASKS_BACKEND = env_str("TASKS_BACKEND", "immediate" if DEBUG else "database")
 _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
     "database": "django_tasks_db.DatabaseBackend",

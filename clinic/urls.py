@@ -6,12 +6,16 @@ from django.urls import include, path
 from clinic import views
 from clinic.forms import StaffLoginForm
 from clinic.sitemaps import sitemaps
+from info import views as info_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("info/", include("info.urls")),
+    path("our-team/", info_views.team, name="team"),
+    path("visiting-us/", info_views.visiting, name="visiting"),
     path("book/", include("booking.urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),

@@ -1,9 +1,8 @@
-from django.contrib.sitemaps import Sitemap
-
+from clinic.site import SiteSitemap
 from info.models import Page
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(SiteSitemap):
     changefreq = "monthly"
     priority = 0.6
 

@@ -1,9 +1,14 @@
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from booking.availability import opening_hours, upcoming_closures
+from booking.models import AppointmentType, Clinician, clinic_tz
 from clinic.caching import cache_anonymous
-from info.models import Page
+from clinic.site import absolute_url
+from info.models import Page, VisitInfo
 
 # Information pages change when staff edit them; the generation is bumped on every save.
 INFO_CACHE_SECONDS = 60 * 60
@@ -41,6 +46,32 @@ def page(request, slug):
             "preview": preview,
             "previous_page": previous_page,
             "next_page": next_page,
-            "share_url": request.build_absolute_uri(page.get_absolute_url()),
+            "share_url": absolute_url(page.get_absolute_url()),
+        },
+    )
+
+
+@require_safe
+@cache_anonymous(generation="slots", timeout=INFO_CACHE_SECONDS)
+def team(request):
+    """The clinicians, from the admin. Clinician and appointment type changes bump "slots"."""
+    clinicians = Clinician.objects.filter(active=True).prefetch_related(
+        Prefetch("appointment_types", queryset=AppointmentType.objects.filter(active=True).only("name"))
+    )
+    return render(request, "info/team.html", {"clinicians": clinicians})
+
+
+@require_safe
+@cache_anonymous(generation="info", timeout=INFO_CACHE_SECONDS)
+def visiting(request):
+    """Address and phone (settings), opening hours (weekly hours, closures), practical texts (VisitInfo)."""
+    now = timezone.now()
+    return render(
+        request,
+        "info/visiting.html",
+        {
+            "visit_info": VisitInfo.objects.first(),
+            "opening_hours": opening_hours(today=timezone.localdate(now, clinic_tz())),
+            "closures": upcoming_closures(now=now),
         },
     )

@@ -1,3 +1,4 @@
+import os
 import time
 
 import pytest
@@ -39,26 +40,31 @@ def staff_client(client, django_user_model):
     return client
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cache_of_this_run(tmp_path_factory):
+    """Without a CACHE_URL of its own, a test run keeps its file caches in a directory of its own:
+    two runs on one machine, or `make run` in the same checkout, must not share pages or counters."""
+    from django.test import override_settings
+
+    from clinic.settings import cache_settings
+
+    if os.environ.get("CACHE_URL"):
+        yield
+        return
+    with override_settings(CACHES=cache_settings(f"file://{tmp_path_factory.mktemp('cache')}")):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def clear_cache():
     """Rate-limit counters and cached pages must not leak from one test into the next."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    from clinic.caching import forget_local_pages
-
-    cache.clear()
-    forget_local_pages()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
-    forget_local_pages()
-
-
-@pytest.fixture(autouse=True)
-def closed_sender_window(monkeypatch):
-    """Each test starts with no email sending run queued by this process (booking.notifications)."""
-    from booking import notifications
-
-    monkeypatch.setattr(notifications, "_sender_window_closes_at", 0.0)
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from django import template
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from booking import permissions
 from booking.availability import day_label, local_midnight
 from booking.models import AppointmentType, Booking, Clinician, Notification, Slot, clinic_tz
 
@@ -122,10 +123,10 @@ def staff_dashboard(context):
     data = {
         "today_label": day_label(today),
         "tomorrow": tomorrow.isoformat(),
-        "can_schedule": user.has_perm("booking.view_slot"),
-        "can_book": user.has_perm("booking.add_booking"),
-        "can_generate": user.has_perm("booking.add_slot"),
-        "can_search": user.has_perm("booking.view_booking"),
+        "can_schedule": permissions.can_view_schedule(user),
+        "can_book": permissions.can_book(user),
+        "can_generate": permissions.can_generate_slots(user),
+        "can_search": permissions.can_search_bookings(user),
     }
     if data["can_search"]:
         bookings = Booking.objects.active().visible_to(user)
@@ -167,7 +168,7 @@ def staff_dashboard(context):
             (appointment_type, first_free.get(appointment_type.pk))
             for appointment_type in AppointmentType.objects.filter(active=True)
         ]
-    if user.has_perm("booking.view_notification"):
+    if permissions.can_see_failed_emails(user):
         failed = Notification.objects.filter(status=Notification.Status.FAILED)
         data["failed_notifications"] = list(failed.select_related("booking").order_by("-created_at")[:10])
         data["failed_count"] = failed.count() if len(data["failed_notifications"]) == 10 else None

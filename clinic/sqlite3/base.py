@@ -12,6 +12,10 @@ waits as long as the transaction ahead of it takes; in a web request gunicorn's 
 bounds that. SQLite's own locking still guards every write: the file lock only decides who asks
 first, and writes outside a transaction (autocommit) or by other programs wait in SQLite's busy
 handler as before.
+
+Every connection also turns on ``secure_delete``: deleted or overwritten content is zeroed in
+the file instead of staying readable in free space, so erased personal data is gone from the
+database file once it is checkpointed there (``clinic.db.checkpoint_erased_data``).
 """
 
 import fcntl
@@ -22,6 +26,11 @@ from django.db.backends.sqlite3 import base
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_lock_fd = None
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        connection.execute("PRAGMA secure_delete = ON")
+        return connection
 
     def writer_lock_path(self) -> str | None:
         """The lock file next to the database; ``None`` where there is nothing to queue for."""

@@ -243,3 +243,57 @@ def test_no_email_names_a_booking_detail_in_its_subject(slot, mailoutbox, django
         for detail in ["Alex", booking.reference, "Lopez", "assessment", "2030", "9:00"]:
             assert detail not in message.subject
     assert Booking.objects.get().status == Booking.Status.CANCELLED
+
+
+# --- Calendar files (RFC 5545, RFC 5546) ----------------------------------------------------
+
+# What RFC 5546 (iTIP) requires of the VEVENT of each method we send.
+REQUIRED_BY_METHOD = {
+    "PUBLISH": {"DTSTAMP", "DTSTART", "ORGANIZER", "SUMMARY", "UID"},
+    "CANCEL": {"DTSTAMP", "ORGANIZER", "SEQUENCE", "UID"},
+}
+
+
+def assert_valid_itip(calendar: Calendar, method: str) -> None:
+    calendar.validate()  # icalendar: PRODID, VERSION, a component
+    assert [(component.name, component.errors) for component in calendar.walk()] == [
+        ("VCALENDAR", []),
+        ("VEVENT", []),
+    ]
+    assert calendar["METHOD"] == method
+    [event] = calendar.walk("VEVENT")
+    assert REQUIRED_BY_METHOD[method] <= set(event)
+    organizer = event["ORGANIZER"]
+    assert str(organizer) == "mailto:appointments@example.org"
+    assert organizer.params["CN"] == CLINIC
+
+
+def test_every_calendar_file_is_valid_itip_with_the_clinic_as_organizer(
+    slot, mailoutbox, django_capture_on_commit_callbacks
+):
+    booking = book(slot, django_capture_on_commit_callbacks)
+    later = make_slot(start=slot.start + timedelta(days=1), appointment_type=slot.appointment_type)
+    with django_capture_on_commit_callbacks(execute=True):
+        reschedule_booking(booking_id=booking.pk, new_slot_id=later.pk, now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_booking(booking_id=booking.pk, now=NOW, by="patient")
+
+    confirmed, moved, cancelled = (calendar_of(message)[1] for message in mailoutbox)
+
+    assert_valid_itip(confirmed, "PUBLISH")
+    assert_valid_itip(moved, "PUBLISH")
+    assert_valid_itip(cancelled, "CANCEL")
+    assert [calendar.walk("VEVENT")[0]["SEQUENCE"] for calendar in (confirmed, moved, cancelled)] == [1, 2, 3]
+
+
+def test_calendar_organizer_falls_back_to_the_sender_address(
+    slot, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.CLINIC_EMAIL = ""
+    settings.DEFAULT_FROM_EMAIL = f"{CLINIC} <bookings@clinic.example.org>"
+
+    book(slot, django_capture_on_commit_callbacks)
+
+    [event] = calendar_of(mailoutbox[0])[1].walk("VEVENT")
+    assert str(event["ORGANIZER"]) == "mailto:bookings@clinic.example.org"
+    assert event["ORGANIZER"].params["CN"] == CLINIC

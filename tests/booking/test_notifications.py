@@ -4,7 +4,6 @@ import smtplib
 import threading
 import time
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -16,10 +15,17 @@ from django_tasks.backends.dummy import DummyBackend
 
 from booking import notifications
 from booking.links import manage_url
-from booking.models import Booking, Notification
-from booking.notifications import resend, send_due_notifications, send_manage_links, send_one
+from booking.models import Booking, LinkRequest, Notification
+from booking.notifications import (
+    answer_link_request,
+    request_manage_links,
+    resend,
+    send_due_notifications,
+    send_one,
+)
 from booking.services import book_slot, cancel_booking, reschedule_booking
 from tests.booking.conftest import NOW, make_booking, make_patient, make_slot
+from tests.worker import DATABASE_TASKS, queued_tasks, run_task_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +61,27 @@ def booked(**patient_fields) -> Notification:
     return booking.notifications.get()
 
 
+def two_workers_at_once(work) -> list:
+    """Run ``work`` in two threads, each with its own database connection, starting together."""
+    barrier = threading.Barrier(2)
+    results = []
+
+    def worker():
+        try:
+            connection.ensure_connection()
+            barrier.wait()
+            results.append(work())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
 def fresh(notification: Notification) -> Notification:
     notification.refresh_from_db()
     return notification
@@ -77,68 +104,50 @@ def test_enqueue_passes_only_the_notification_id(settings, django_capture_on_com
     assert result.kwargs == {}
 
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def queued_runs():
-    from django_tasks_db.models import DBTaskResult
-
-    return list(DBTaskResult.objects.order_by("enqueued_at"))
-
-
-def test_with_the_database_queue_nothing_is_queued_inside_the_booking_transaction(
+def test_with_the_database_queue_a_booking_queues_its_own_task_after_commit(
     settings, django_capture_on_commit_callbacks
 ):
     settings.TASKS = DATABASE_TASKS
-    slot = make_slot()
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
+        booking = book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
+    assert queued_tasks() == []  # nothing is written to the queue inside the booking's transaction
 
-    assert queued_runs() == []
-    assert sorted(callback.__qualname__ for callback in callbacks) == [
-        "schedule_changed.<locals>.<lambda>",
-        "wake_sender",
+    for callback in callbacks:
+        callback()
+
+    [queued] = queued_tasks()
+    assert queued.task_path == "booking.notifications.send_notification"
+    assert queued.args_kwargs == {"args": [booking.notifications.get().pk], "kwargs": {}}
+
+
+def test_with_the_database_queue_each_booking_queues_a_task_of_its_own(settings, django_capture_on_commit_callbacks):
+    settings.TASKS = DATABASE_TASKS
+
+    with django_capture_on_commit_callbacks(execute=True):
+        bookings = [
+            book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=hour)).pk, patient=make_patient(), now=NOW)
+            for hour in (9, 10)
+        ]
+
+    assert [queued.args_kwargs["args"] for queued in queued_tasks()] == [
+        [booking.notifications.get().pk] for booking in bookings
     ]
 
 
-def test_with_the_database_queue_a_booking_queues_one_sending_run_after_the_window(
-    settings, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_queue_the_worker_sends_the_email(settings, mailoutbox, django_capture_on_commit_callbacks):
     settings.TASKS = DATABASE_TASKS
-
     with django_capture_on_commit_callbacks(execute=True):
-        book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
+        booking = book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
+    assert mailoutbox == []
 
-    [run] = queued_runs()
-    assert run.task_path == "booking.notifications.send_due"
-    assert run.args_kwargs == {"args": [], "kwargs": {}}
-    # The window lasts 2 s; the run waits 3 s, so it sees every commit made in the window.
-    assert timedelta(seconds=2.9) < run.run_after - run.enqueued_at <= timedelta(seconds=3)
+    run_task_worker()
 
-
-def later(monkeypatch, seconds: float) -> None:
-    """Move this process's monotonic clock on."""
-    clock = notifications.time.monotonic
-    monkeypatch.setattr(notifications.time, "monotonic", lambda: clock() + seconds)
-
-
-def test_with_the_database_queue_bookings_in_one_window_share_one_run(
-    settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    settings.TASKS = DATABASE_TASKS
-
-    with django_capture_on_commit_callbacks(execute=True):
-        book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=9)).pk, patient=make_patient(), now=NOW)
-    later(monkeypatch, 1.9)
-    with django_capture_on_commit_callbacks(execute=True):
-        book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=10)).pk, patient=make_patient(), now=NOW)
-    assert len(queued_runs()) == 1
-
-    later(monkeypatch, 0.2)  # the window has closed
-    with django_capture_on_commit_callbacks(execute=True):
-        book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=11)).pk, patient=make_patient(), now=NOW)
-    assert len(queued_runs()) == 2
+    [message] = mailoutbox
+    assert message.to == [booking.email]
+    assert booking.notifications.get().status == Notification.Status.SENT
+    assert [queued.status for queued in queued_tasks()] == ["SUCCESSFUL"]
 
 
 def test_with_the_database_queue_a_rolled_back_booking_queues_nothing(settings, django_capture_on_commit_callbacks):
@@ -151,50 +160,23 @@ def test_with_the_database_queue_a_rolled_back_booking_queues_nothing(settings, 
         book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
         raise RuntimeError("the surrounding transaction fails")
 
-    assert queued_runs() == []
+    assert queued_tasks() == []
     assert Notification.objects.count() == 0
-    # No window was opened: the next booking queues its run.
-    with django_capture_on_commit_callbacks(execute=True):
-        book_slot(slot_id=slot.pk, patient=make_patient(), now=NOW)
-    assert len(queued_runs()) == 1
 
 
-def test_with_the_database_queue_a_broken_queue_never_breaks_the_booking(
-    settings, monkeypatch, django_capture_on_commit_callbacks
+def test_a_broken_queue_never_breaks_the_booking_and_the_email_goes_out_later(
+    settings, mailoutbox, django_capture_on_commit_callbacks
 ):
-    settings.TASKS = DATABASE_TASKS
+    settings.TASKS = {"default": {"BACKEND": "tests.booking.test_notifications.BrokenQueue"}}
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("queue table missing")
-
-    with monkeypatch.context() as patched, django_capture_on_commit_callbacks(execute=True):
-        patched.setattr(
-            notifications, "send_due", SimpleNamespace(using=lambda **kwargs: SimpleNamespace(enqueue=broken))
-        )
+    with django_capture_on_commit_callbacks(execute=True):
         booking = book_slot(slot_id=make_slot().pk, patient=make_patient(), now=NOW)
 
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
     assert booking.notifications.get().status == Notification.Status.PENDING
-    # No window was opened by a run that never got queued: the next commit queues one.
-    with django_capture_on_commit_callbacks(execute=True):
-        book_slot(slot_id=make_slot(start=NOW + timedelta(days=4)).pk, patient=make_patient(), now=NOW)
-    assert len(queued_runs()) == 1
-
-
-def test_send_due_task_sends_every_due_notification(settings, mailoutbox, django_capture_on_commit_callbacks):
-    settings.TASKS = DATABASE_TASKS
-    with django_capture_on_commit_callbacks(execute=True):
-        bookings = [
-            book_slot(slot_id=make_slot(start=NOW + timedelta(days=3, hours=hour)).pk, patient=make_patient(), now=NOW)
-            for hour in (9, 10, 11)
-        ]
-    assert mailoutbox == []
-
-    sent = notifications.send_due.call()
-
-    assert sent == 3
-    assert sorted(message.to[0] for message in mailoutbox) == sorted(booking.email for booking in bookings)
-    assert set(Notification.objects.values_list("status", flat=True)) == {Notification.Status.SENT}
+    # The send_reminders / send_notifications run sends what the queue missed.
+    assert send_due_notifications(now=NOW) == 1
+    assert [message.to for message in mailoutbox] == [[booking.email]]
 
 
 def test_enqueue_never_raises(settings, mailoutbox):
@@ -356,22 +338,8 @@ def test_two_workers_at_once_send_one_email(settings):
     notification = Notification.objects.get(booking=make_booking())
     mail.outbox = []  # the booking's own on_commit send, outside any test transaction
     Notification.objects.filter(pk=notification.pk).update(status="pending", attempts=0, sent_at=None)
-    barrier = threading.Barrier(2)
-    results = []
 
-    def worker():
-        try:
-            connection.ensure_connection()
-            barrier.wait()
-            results.append(send_one(notification.pk, now=NOW))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = two_workers_at_once(lambda: send_one(notification.pk, now=NOW))
 
     assert sorted(results) == [False, True]
     assert len(mail.outbox) == 1
@@ -441,20 +409,29 @@ def test_resend_refuses_a_notification_that_has_not_failed(mailoutbox, django_ca
 # --- Manage links -------------------------------------------------------------------------
 
 
-def test_send_manage_links_without_bookings_writes_nothing(
-    mailoutbox, django_assert_num_queries, django_capture_on_commit_callbacks
+def test_request_manage_links_writes_one_request_and_queues_only_its_id_after_commit(
+    settings, django_capture_on_commit_callbacks
 ):
-    make_booking(email="someone-else@example.org")
-    Notification.objects.all().delete()
+    settings.TASKS = DUMMY_TASKS
+    make_booking(email="alex@example.org")
+    notifications_before = Notification.objects.count()
 
-    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(1):
-        assert send_manage_links(email="nobody@example.org", now=NOW) == 0
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        request_manage_links(email="alex@example.org", now=NOW)
 
-    assert Notification.objects.count() == 0
-    assert mailoutbox == []
+    [link_request] = LinkRequest.objects.all()
+    assert (link_request.email, link_request.created_at) == ("alex@example.org", NOW)
+    assert Notification.objects.count() == notifications_before  # the lookup is the worker's
+    assert task_backends["default"].results == []
+    [callback] = callbacks
+    callback()
+    [result] = task_backends["default"].results
+    assert result.task.name == "send_requested_links"
+    assert list(result.args) == [link_request.pk]
+    assert result.kwargs == {}
 
 
-def test_send_manage_links_sends_one_email_per_upcoming_booking(mailoutbox, django_capture_on_commit_callbacks):
+def test_answer_link_request_sends_one_email_per_upcoming_booking(mailoutbox):
     first = make_booking(email="alex@example.org")
     second = make_booking(slot=make_slot(start=NOW + timedelta(days=5)), email="Alex@Example.org")
     cancelled = make_booking(email="alex@example.org")
@@ -462,15 +439,16 @@ def test_send_manage_links_sends_one_email_per_upcoming_booking(mailoutbox, djan
     already_started = make_booking(slot=make_slot(start=NOW + timedelta(days=2)), email="alex@example.org")
     make_booking(email="someone-else@example.org")
     Notification.objects.all().delete()
+    link_request = LinkRequest.objects.create(email=" ALEX@example.org ")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        count = send_manage_links(email=" ALEX@example.org ", now=NOW + timedelta(days=2, minutes=1))
+    sent = answer_link_request(link_request.pk, now=NOW + timedelta(days=2, minutes=1))
 
-    assert count == 2
+    assert sent == 2
     assert set(Notification.objects.values_list("booking_id", "kind", "status")) == {
         (first.pk, "manage_links", "sent"),
         (second.pk, "manage_links", "sent"),
     }
+    assert LinkRequest.objects.count() == 0  # the address is kept no longer than needed
     assert len(mailoutbox) == 2
     bodies = {message.body for message in mailoutbox}
     for booking in (first, second):
@@ -483,15 +461,54 @@ def test_send_manage_links_sends_one_email_per_upcoming_booking(mailoutbox, djan
         assert already_started.reference not in message.body
 
 
-def test_send_manage_links_enqueues_only_after_commit(settings, django_capture_on_commit_callbacks):
-    settings.TASKS = DUMMY_TASKS
-    booking = make_booking(email="alex@example.org")
+def test_answer_link_request_without_bookings_sends_nothing_and_forgets_the_address(mailoutbox):
+    make_booking(email="someone-else@example.org")
+    Notification.objects.all().delete()
+    link_request = LinkRequest.objects.create(email="nobody@example.org")
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        send_manage_links(email="alex@example.org", now=NOW)
+    assert answer_link_request(link_request.pk, now=NOW) == 0
 
-    assert task_backends["default"].results == []
-    assert len(callbacks) == 1
-    callbacks[0]()
-    [result] = task_backends["default"].results
-    assert list(result.args) == [booking.notifications.get(kind="manage_links").pk]
+    assert LinkRequest.objects.count() == 0
+    assert Notification.objects.count() == 0
+    assert mailoutbox == []
+
+
+def test_answer_link_request_twice_sends_once(mailoutbox):
+    make_booking(email="alex@example.org")
+    link_request = LinkRequest.objects.create(email="alex@example.org")
+
+    assert answer_link_request(link_request.pk, now=NOW) == 1
+    assert answer_link_request(link_request.pk, now=NOW) == 0
+
+    assert [message.to for message in mailoutbox] == [["alex@example.org"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_answering_one_link_request_at_once_send_one_email(settings):
+    settings.EMAIL_BACKEND = "tests.booking.test_notifications.SlowBackend"
+    make_booking(email="alex@example.org")
+    mail.outbox = []  # the booking's own confirmation
+    link_request = LinkRequest.objects.create(email="alex@example.org")
+
+    results = two_workers_at_once(lambda: answer_link_request(link_request.pk, now=NOW))
+
+    assert sorted(results) == [0, 1]
+    assert [message.to for message in mail.outbox] == [["alex@example.org"]]
+    assert Notification.objects.filter(kind="manage_links").count() == 1
+
+
+def test_send_due_notifications_answers_the_link_requests_the_queue_missed(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "tests.booking.test_notifications.BrokenQueue"}}
+    make_booking(email="alex@example.org")
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        request_manage_links(email="alex@example.org", now=NOW)
+    assert (LinkRequest.objects.count(), mailoutbox) == (1, [])
+
+    assert send_due_notifications(now=NOW) == 1
+
+    assert LinkRequest.objects.count() == 0
+    [message] = mailoutbox
+    assert message.subject == "Your link to change or cancel your appointment at Riverside HO Clinic (demo)"

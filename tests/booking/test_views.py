@@ -2,18 +2,23 @@
 because the views read it; every time is at least two days away from any boundary."""
 
 import re
+import time
 from datetime import timedelta
 from html import escape
 
 import pytest
-from django.core import signing
+from django.core import mail, signing
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
 from booking import links
-from booking.models import AppointmentType, Booking, Slot
+from booking.models import AppointmentType, Booking, LinkRequest, Slot
 from booking.services import cancel_booking
 from tests.booking.conftest import make_booking, make_clinician, make_slot, make_type
+from tests.worker import DATABASE_TASKS, run_task_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -241,8 +246,11 @@ def test_confirmation_url_carries_no_personal_data(client, slot):
 
 
 def test_double_submit_gives_one_booking(client, slot):
-    first = client.post(f"/book/slot/{slot.pk}/", form_data(submission_key="same-key"))
-    second = client.post(f"/book/slot/{slot.pk}/", form_data(submission_key="same-key"))
+    html = client.get(f"/book/slot/{slot.pk}/").content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', html).group(1)
+
+    first = client.post(f"/book/slot/{slot.pk}/", form_data(submission_key=key))
+    second = client.post(f"/book/slot/{slot.pk}/", form_data(submission_key=key))
 
     assert Booking.objects.count() == 1
     assert first.status_code == second.status_code == 302
@@ -595,6 +603,46 @@ def test_find_gives_the_same_answer_whether_or_not_the_email_has_bookings(client
 
     assert with_booking.status_code == without.status_code == 200
     assert with_booking.content == without.content.replace(b"nobody@example.org", booking.email.encode())
+
+
+class SlowMailServer(BaseEmailBackend):
+    """A mail server that takes a second to take each email (to the test outbox)."""
+
+    def send_messages(self, email_messages):
+        time.sleep(1)
+        mail.outbox.extend(email_messages)
+        return len(email_messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_find_answers_at_once_doing_the_same_work_for_any_address_and_the_worker_sends_the_links(
+    client, settings, booking
+):
+    settings.TASKS = DATABASE_TASKS  # the production default
+    settings.EMAIL_BACKEND = "tests.booking.test_views.SlowMailServer"
+    run_task_worker()  # the booking's own confirmation
+    mail.outbox = []
+    queries, seconds = {}, {}
+
+    for email in (booking.email, "nobody@example.org"):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.post("/book/find/", {"email": email})
+            seconds[email] = time.perf_counter() - started
+        assert response.status_code == 200
+        assert b"Check your email" in response.content
+        queries[email] = len(captured.captured_queries)
+
+    assert queries[booking.email] == queries["nobody@example.org"]
+    assert max(seconds.values()) < 0.45, seconds
+    assert mail.outbox == []
+
+    run_task_worker()
+
+    [message] = mail.outbox
+    assert message.to == [booking.email]
+    assert links.manage_url(Booking.objects.get(pk=booking.pk)) in message.body
+    assert LinkRequest.objects.count() == 0
 
 
 def test_find_is_rate_limited(client, settings):

@@ -1,5 +1,5 @@
-import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -7,12 +7,25 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from booking.models import Slot
+from booking.availability import monday_of
+from booking.models import Slot, clinic_tz
 from clinic.caching import bump_generation, current_generation
 from info.models import Page
 from tests.booking.conftest import make_booking, make_clinician, make_slot, make_type
 
 pytestmark = pytest.mark.django_db
+
+
+def cached_pages(settings) -> int:
+    """Entries in the page cache (the file cache of the test run: one file each)."""
+    return len(list(Path(settings.CACHES["default"]["LOCATION"]).glob("*.djcache")))
+
+
+def queries_of(client, path) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(queries)
 
 
 def test_anonymous_information_page_is_served_from_the_cache(client, django_assert_num_queries):
@@ -41,13 +54,16 @@ def test_saving_a_page_makes_the_cached_copy_stale_once_committed(client, django
     assert "New wording about <strong>imaging</strong>." in client.get("/info/diagnosis/").content.decode()
 
 
-def test_cached_page_keeps_security_headers(client):
-    client.get("/")
+def test_cached_page_keeps_every_security_header(client):
+    first = client.get("/")
 
-    response = client.get("/")
+    second = client.get("/")
 
-    assert "default-src 'self'" in response["Content-Security-Policy"]
-    assert response["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in second["Content-Security-Policy"]
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert second["X-Frame-Options"] == "DENY"
+    assert second["X-Content-Type-Options"] == "nosniff"
+    assert second["Referrer-Policy"] == "same-origin"
 
 
 def test_staff_preview_is_never_cached_for_the_public(staff_client, make_page):
@@ -60,10 +76,7 @@ def test_staff_preview_is_never_cached_for_the_public(staff_client, make_page):
 def test_visitor_with_a_session_is_not_served_from_the_cache(staff_client):
     staff_client.get("/info/diagnosis/")
 
-    with CaptureQueriesContext(connection) as queries:
-        staff_client.get("/info/diagnosis/")
-
-    assert len(queries) >= 1
+    assert queries_of(staff_client, "/info/diagnosis/") >= 1
 
 
 def test_not_found_pages_are_not_cached(client, make_page):
@@ -71,6 +84,35 @@ def test_not_found_pages_are_not_cached(client, make_page):
     make_page(slug="later")
 
     assert client.get("/info/later/").status_code == 200
+
+
+def test_pages_that_are_not_marked_are_not_cached(client, settings):
+    client.get("/book/find/")
+    client.get("/healthz")
+    client.get("/no-such-page/")
+
+    assert cached_pages(settings) == 0
+
+
+def test_unknown_query_parameters_share_the_cached_page(client, settings):
+    client.get("/info/")
+    entries = cached_pages(settings)
+
+    queries = [queries_of(client, f"/info/?flood={number}") for number in range(1, 51)]
+
+    assert queries == [0] * 50
+    assert cached_pages(settings) == entries
+
+
+def test_flooding_the_page_cache_leaves_the_rate_limit_in_force(client, settings):
+    settings.LOOKUP_RATE_LIMIT = "1/h"
+    assert client.post("/book/find/", {"email": "a@example.org"}).status_code == 200
+    assert client.post("/book/find/", {"email": "a@example.org"}).status_code == 429
+
+    for number in range(400):
+        client.get(f"/info/?flood={number}")
+
+    assert client.post("/book/find/", {"email": "a@example.org"}).status_code == 429
 
 
 def test_booking_a_slot_removes_it_from_the_cached_week_view(client, django_capture_on_commit_callbacks):
@@ -98,16 +140,78 @@ def test_blocking_a_slot_by_update_is_seen_after_the_generation_is_bumped(client
     assert f"/book/slot/{slot.pk}/" not in client.get("/book/consultation/").content.decode()
 
 
-def test_bump_generation_increments_and_survives_an_empty_cache():
+def test_every_day_of_a_week_shares_one_cached_week_page(client, settings):
+    make_type(slug="consultation")
+    monday = monday_of((timezone.now() + timedelta(days=14)).astimezone(clinic_tz()).date())
+    client.get(f"/book/consultation/?week={monday}")
+    entries = cached_pages(settings)
+
+    queries = [queries_of(client, f"/book/consultation/?week={monday + timedelta(days=n)}") for n in range(7)]
+
+    assert queries == [0] * 7
+    assert cached_pages(settings) == entries
+
+
+def test_week_pages_past_the_horizon_share_the_last_weeks_page(client, settings):
+    make_type(slug="consultation")
+    far = timezone.now().date() + timedelta(days=settings.BOOKING_HORIZON_DAYS + 30)
+    client.get(f"/book/consultation/?week={far}")
+    entries = cached_pages(settings)
+
+    queries = [queries_of(client, f"/book/consultation/?week={far + timedelta(weeks=n)}") for n in range(1, 6)]
+
+    assert queries == [0] * 5
+    assert cached_pages(settings) == entries
+
+
+@pytest.mark.parametrize("query", ["clinician=nobody", "week=not-a-date", "week=2026-13-45"])
+def test_week_page_for_an_address_it_cannot_read_is_not_kept(client, settings, query):
+    make_type(slug="consultation")
+    client.get("/book/consultation/")
+    entries = cached_pages(settings)
+
+    first = client.get(f"/book/consultation/?{query}")
+    again = queries_of(Client(), f"/book/consultation/?{query}")
+
+    assert b"We could not read that week or clinician" in first.content
+    assert again > 0
+    assert cached_pages(settings) == entries
+
+
+def test_week_page_of_a_known_clinician_is_cached(client):
+    appointment_type = make_type(slug="consultation")
+    clinician = make_clinician(slug="dr-lee")
+    clinician.appointment_types.add(appointment_type)
+    client.get("/book/consultation/?clinician=dr-lee")
+
+    assert queries_of(client, "/book/consultation/?clinician=dr-lee") == 0
+
+
+def test_bump_generation_changes_the_generation_and_survives_an_empty_cache():
     from django.core.cache import cache
 
     before = current_generation("info")
     bump_generation("info")
-    assert current_generation("info") == before + 1
-
+    bumped = current_generation("info")
     cache.clear()
-    bump_generation("info")
-    assert current_generation("info") == 2
+    after_clear = current_generation("info")
+
+    assert len({before, bumped, after_clear}) == 3
+    assert current_generation("info") == after_clear
+
+
+def test_a_page_cached_before_its_generation_was_evicted_is_not_served(client, make_page):
+    """A generation pushed out of the cache comes back with a new value, never an old one."""
+    from django.core.cache import cache
+
+    page = make_page(slug="evicted", body="First wording.")
+    client.get("/info/evicted/")
+    cache.delete("page-generation:info")  # evicted, as a full cache may do
+    page.body = "Second wording."
+    page.save()  # its bump would come with a commit, which never comes in this test
+    client.get("/info/")  # another page of the generation, rendered meanwhile, gives it a value again
+
+    assert "Second wording." in client.get("/info/evicted/").content.decode()
 
 
 def test_redis_replies_are_parsed_by_hiredis():
@@ -115,76 +219,3 @@ def test_redis_replies_are_parsed_by_hiredis():
     from redis.utils import HIREDIS_AVAILABLE
 
     assert HIREDIS_AVAILABLE
-
-
-# --- The process's own copies (clinic.caching._local_pages) ----------------------------------
-
-
-def count_shared_reads(monkeypatch) -> list[list[str]]:
-    from django.core.cache import cache
-
-    reads = []
-    real = cache.get_many
-
-    def get_many(keys, *args, **kwargs):
-        reads.append(list(keys))
-        return real(keys, *args, **kwargs)
-
-    monkeypatch.setattr(cache, "get_many", get_many)
-    return reads
-
-
-def test_a_page_found_valid_is_served_from_process_memory_for_a_second(client, monkeypatch):
-    client.get("/info/diagnosis/")  # rendered and stored in the shared cache
-    client.get("/info/diagnosis/")  # found valid there: kept here too
-    reads = count_shared_reads(monkeypatch)
-
-    response = client.get("/info/diagnosis/")
-
-    assert response.status_code == 200
-    assert "Diagnosis" in response.content.decode()
-    assert reads == []
-
-
-def test_after_a_second_the_shared_cache_is_asked_again_and_sees_another_servers_change(client, monkeypatch):
-    from django.core.cache import cache
-
-    from clinic import caching
-
-    client.get("/info/diagnosis/")
-    client.get("/info/diagnosis/")
-    # Another app server saves the page: the generation moves in the shared cache only.
-    cache.incr(caching._generation_key("info"))
-    page = Page.objects.get(slug="diagnosis")
-    page.body = "Wording saved on another server."
-    page.save()  # its own bump waits for a commit that never comes in this test
-    assert "Wording saved on another server." not in client.get("/info/diagnosis/").content.decode()
-
-    clock = time.monotonic
-    monkeypatch.setattr(caching.time, "monotonic", lambda: clock() + caching.LOCAL_SECONDS)
-    reads = count_shared_reads(monkeypatch)
-
-    assert "Wording saved on another server." in client.get("/info/diagnosis/").content.decode()
-    assert len(reads) == 1
-
-
-def test_a_change_in_this_process_drops_its_copies_at_once(client):
-    client.get("/info/diagnosis/")
-    client.get("/info/diagnosis/")
-
-    page = Page.objects.get(slug="diagnosis")
-    page.body = "Wording changed here."
-    page.save()
-    bump_generation("info")  # what the commit of that save does
-
-    assert "Wording changed here." in client.get("/info/diagnosis/").content.decode()
-
-
-def test_the_process_keeps_a_bounded_number_of_copies(monkeypatch):
-    from clinic import caching
-
-    monkeypatch.setattr(caching, "LOCAL_PAGES", 3)
-    for number in range(5):
-        caching._remember(f"page:{number}", "info", b"x", "text/html")
-
-    assert list(caching._local_pages) == ["page:2", "page:3", "page:4"]

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -83,7 +85,45 @@ def test_clinic_time_zone_and_cache_url_are_read_from_the_environment():
         code=code,
     )
 
-    assert result.stdout.strip() == "Europe/London django_redis.cache.RedisCache"
+    assert result.stdout.strip() == "Europe/London clinic.cache_backends.RedisCacheWithFallback"
+
+
+def cache_setting(env) -> dict:
+    code = "from django.conf import settings; import json; print(json.dumps(settings.CACHES))"
+    result = run_settings({"DEBUG": "1", **env}, code=code, unset=("CACHE_URL",))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_without_cache_url_pages_and_rate_limits_are_shared_files_of_the_host():
+    caches = cache_setting({})
+
+    assert {alias: (cache["BACKEND"], cache["LOCATION"]) for alias, cache in caches.items()} == {
+        "default": ("django.core.cache.backends.filebased.FileBasedCache", str(ROOT / ".cache" / "pages")),
+        "ratelimit": ("clinic.cache_backends.LockedFileBasedCache", str(ROOT / ".cache" / "ratelimit")),
+    }
+    assert caches["default"]["OPTIONS"] == {"MAX_ENTRIES": 1000}
+
+
+def test_with_redis_rate_limits_have_their_own_prefix_and_a_per_process_fallback():
+    caches = cache_setting({"CACHE_URL": "redis://cache.internal:6379/0", "CACHE_KEY_PREFIX": "clinic"})
+
+    assert caches["default"]["KEY_PREFIX"] == "clinic"
+    assert caches["ratelimit"]["KEY_PREFIX"] == "clinic:ratelimit"
+    assert caches["default"]["OPTIONS"]["FALLBACK"] == "uncached"
+    assert caches["ratelimit"]["OPTIONS"]["FALLBACK"] == "ratelimit-per-process"
+    assert caches["ratelimit"]["OPTIONS"]["SOCKET_TIMEOUT"] <= 0.5
+    assert caches["ratelimit"]["OPTIONS"]["SOCKET_CONNECT_TIMEOUT"] <= 0.5
+    assert caches["uncached"]["BACKEND"] == "django.core.cache.backends.dummy.DummyCache"
+    assert caches["ratelimit-per-process"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+@pytest.mark.parametrize("url", ["locmem://", "memcached://127.0.0.1:11211", "file://relative/dir"])
+def test_a_cache_url_of_another_kind_is_refused(url):
+    result = run_settings({"DEBUG": "1", "CACHE_URL": url})
+
+    assert result.returncode != 0
+    assert "CACHE_URL must be a redis:// or rediss:// URL, file:/// and a directory, or empty" in result.stderr
 
 
 def database_options(env):
@@ -128,3 +168,15 @@ def test_a_lock_timeout_that_is_not_a_duration_is_refused():
 def test_sqlite_connections_are_kept_between_requests():
     assert database_options({})["max_age"] == 60
     assert database_options({"DB_CONN_MAX_AGE": "0"})["max_age"] == 0
+
+
+def test_emails_are_queued_for_the_worker_unless_debug_or_told_otherwise():
+    code = "from django.conf import settings as s; print(s.TASKS['default']['BACKEND'])"
+
+    production = run_settings({"SECRET_KEY": "x" * 50}, code=code, unset=("TASKS_BACKEND",))
+    debug = run_settings({"DEBUG": "1"}, code=code, unset=("TASKS_BACKEND",))
+    chosen = run_settings({"SECRET_KEY": "x" * 50, "TASKS_BACKEND": "immediate"}, code=code)
+
+    assert production.stdout.strip() == "django_tasks_db.DatabaseBackend", production.stderr
+    assert debug.stdout.strip() == "django_tasks.backends.immediate.ImmediateBackend", debug.stderr
+    assert chosen.stdout.strip() == "django_tasks.backends.immediate.ImmediateBackend", chosen.stderr

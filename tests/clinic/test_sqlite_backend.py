@@ -1,6 +1,7 @@
 """clinic.sqlite3: SQLite writers queue on a file lock next to the database (see its docstring)."""
 
 import fcntl
+import os
 import threading
 import time
 
@@ -8,6 +9,7 @@ import pytest
 from django.db import connection, connections, transaction
 
 from booking.models import Clinician
+from clinic.db import checkpoint_erased_data
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -98,3 +100,24 @@ def test_a_second_writer_waits_for_the_first_to_commit_then_writes():
     assert events == ["first commits", "second begins"]
     assert set(Clinician.objects.values_list("slug", flat=True)) == {"dr-first", "dr-second"}
     assert time.monotonic() - started < 5
+
+
+def test_every_connection_zeroes_deleted_content():
+    # Not every SQLite build does it by default (Debian's does; many others do not).
+    connection.close()
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA secure_delete")
+        assert cursor.fetchone() == (1,)
+
+
+def test_checkpoint_after_an_erasure_empties_the_wal_file_after_the_commit():
+    wal = f"{connection.settings_dict['NAME']}-wal"
+    Clinician.objects.create(name="Dr Before", slug="dr-before")
+    assert os.path.getsize(wal) > 0  # a commit goes to the -wal file first
+
+    with transaction.atomic():
+        Clinician.objects.create(name="Dr Wal", slug="dr-wal")
+        checkpoint_erased_data()  # waits for the commit, which writes to the -wal file again
+
+    assert os.path.getsize(wal) == 0

@@ -1,4 +1,5 @@
 import json
+import re
 from unittest import mock
 
 import pytest
@@ -12,13 +13,25 @@ def test_home_introduces_ho_links_each_page_as_a_card_and_leads_to_booking(clien
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert "Heterotopic ossification (HO) is a condition in which bone forms in soft tissues" in html
-    for slug in ["what-is-ho", "causes-and-risk-factors", "diagnosis", "treatment-options"]:
+    assert "Heterotopic ossification (HO) is bone that grows where it should not" in html
+    for slug in [
+        "what-is-ho",
+        "symptoms-and-urgent-help",
+        "causes-and-risk-factors",
+        "diagnosis",
+        "treatment-options",
+        "fop",
+    ]:
         assert f'<h3 class="h5 card-title"><a href="/info/{slug}/">' in html
+    assert '<a href="/info/symptoms-and-urgent-help/">Symptoms and when to get urgent help</a>' in html
+    assert '<a class="btn btn-outline-primary" href="/our-team/">Our team</a>' in html
+    assert 'href="/visiting-us/"' in html
     assert '<a class="btn btn-primary btn-lg" href="/book/">Make an appointment</a>' in html
 
 
-@pytest.mark.parametrize("path", ["/", "/info/", "/info/what-is-ho/", "/book/", "/no-such-page/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/info/", "/info/what-is-ho/", "/our-team/", "/visiting-us/", "/book/", "/no-such-page/"]
+)
 def test_every_public_page_has_layout_landmarks_skip_link_and_appointment_link(client, path):
     html = client.get(path).content.decode()
 
@@ -32,7 +45,7 @@ def test_every_public_page_has_layout_landmarks_skip_link_and_appointment_link(c
     assert "+1 555-0100" in html
 
 
-@pytest.mark.parametrize("path", ["/", "/info/", "/info/what-is-ho/", "/book/"])
+@pytest.mark.parametrize("path", ["/", "/info/", "/info/what-is-ho/", "/our-team/", "/visiting-us/", "/book/"])
 def test_public_pages_have_no_inline_script_or_style_and_no_third_party_assets(client, path):
     html = client.get(path).content.decode()
 
@@ -40,7 +53,10 @@ def test_public_pages_have_no_inline_script_or_style_and_no_third_party_assets(c
     assert " style=" not in html
     assert "<script>" not in html
     assert " on" + "click=" not in html
-    assert "https://" not in html.replace("https://example.org", "")
+    # Nothing loaded from another host; links to the sources an information page cites are fine.
+    assert not re.search(r'(src|srcset|action)="(https?:)?//', html)
+    assert not re.search(r'<link[^>]*href="(https?:)?//', html)
+    assert all('rel="noopener noreferrer"' in link for link in re.findall(r'<a [^>]*href="https?://[^>]*>', html))
     assert "//cdn" not in html
 
 
@@ -72,8 +88,17 @@ def test_healthz_is_ok_when_database_answers(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert json.loads(response.content) == {"status": "ok"}
+    assert json.loads(response.content) == {"status": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_is_ok_and_says_so_when_the_file_cache_fails(client, caplog):
+    with mock.patch("clinic.views.cache.set", side_effect=OSError("No space left on device")):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"status": "ok", "cache": "down"}
+    assert "Health check: cache unavailable (OSError)" in caplog.messages
 
 
 def test_healthz_is_503_with_reason_when_database_fails(client):
@@ -81,7 +106,7 @@ def test_healthz_is_503_with_reason_when_database_fails(client):
         response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert json.loads(response.content) == {"status": "error", "reason": "database unavailable"}
+    assert json.loads(response.content) == {"status": "error", "reason": "database unavailable", "cache": "ok"}
 
 
 def test_security_headers_on_public_pages(client):

@@ -126,7 +126,9 @@ def restore_migration_data() -> None:
     this thread, the test sees a fresh database connection object without the serialized copy.)"""
     editor = SimpleNamespace(connection=connection)
     importlib.import_module("info.migrations.0002_first_content").create_pages(apps, editor)
-    importlib.import_module("clinic.migrations.0001_roles").set_roles(apps, editor)
+    importlib.import_module("info.migrations.0004_corrected_plain_content").update_pages(apps, editor)
+    importlib.import_module("info.migrations.0005_visit_info").create_visit_info(apps, editor)
+    importlib.import_module("clinic.migrations.0002_visit_info_roles").set_roles(apps, editor)
 
 
 # --- axe-core -------------------------------------------------------------------------------

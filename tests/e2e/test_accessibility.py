@@ -82,6 +82,13 @@ def assert_errors_announced_and_tied(page, expected_fields):
 def test_every_public_page_and_booking_step_has_no_wcag_violations(new_page, settings, device):
     schedule = make_schedule()
     make_type(name="Closed type", slug="closed-type")
+    make_type(
+        name="Radiation therapy planning",
+        slug="radiation-therapy-planning",
+        call_to_book=True,
+        call_to_book_reason="Radiation works only in a short window around surgery.",
+        phone_note="Surgery in the next 14 days, or just had it? Call us.",
+    )
     page = new_page(VIEWPORTS[device])
     audit = Audit(page, device)
 
@@ -89,11 +96,14 @@ def test_every_public_page_and_booking_step_has_no_wcag_violations(new_page, set
     audit.goto("/info/", "information index")
     for info_page in Page.objects.filter(published=True):
         audit.goto(info_page.get_absolute_url(), f"information page {info_page.slug}")
+    audit.goto("/our-team/", "our team")
+    audit.goto("/visiting-us/", "visiting us")
     audit.goto("/no-such-page/", "404 page", status=404)
     audit.goto("/book/", "appointment types")
     audit.goto("/book/ho-consultation/", "week view")
     audit.goto("/book/ho-consultation/?week=not-a-date&clinician=nobody", "week view with a warning")
     audit.goto("/book/closed-type/", "week view without free times")
+    audit.goto("/book/radiation-therapy-planning/", "call to book")
     audit.goto("/book/manage/not-a-real-token/", "manage link not valid", status=404)
 
     audit.goto("/book/find/", "find my booking")

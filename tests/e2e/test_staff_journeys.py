@@ -154,10 +154,18 @@ def test_content_editor_changes_a_page_and_cannot_reach_bookings(page, make_staf
         page.locator("#result_list").get_by_role("link", name=info_page.title, exact=True).click()
     page.get_by_label("Summary").fill("Updated by the content editor in the browser test.")
     page.get_by_role("button", name="Save", exact=True).click()
+    # What patients read changed: the page asks who reviewed this version, and when.
+    expect(page.get_by_text("You changed what patients read.")).to_be_visible()
+    today = timezone.localdate()
+    page.get_by_label("Reviewing clinician").fill("Dr. Test Reviewer, Physiatrist")
+    page.get_by_label("Reviewed on").fill(today.isoformat())
+    page.get_by_label("Next review due").fill(today.replace(year=today.year + 1).isoformat())
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
 
     page.goto(info_page.get_absolute_url())
     expect(page.locator(".lead")).to_have_text("Updated by the content editor in the browser test.")
+    expect(page.locator(".page-review")).to_contain_text("Reviewed by Dr. Test Reviewer, Physiatrist on")
 
     for path in ("/admin/booking/booking/", "/admin/booking/slot/schedule/", "/admin/booking/booking/book/"):
         response = page.goto(path)

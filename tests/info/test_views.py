@@ -38,7 +38,7 @@ def test_page_shows_title_body_breadcrumbs_review_line_and_call_to_action(client
     assert "<h2>Moving</h2>" in html
     assert '<nav aria-label="Breadcrumb">' in html
     assert '<li class="breadcrumb-item active" aria-current="page">About joints</li>' in html
-    assert "Last reviewed 5 October 2026 by Dr Example. Next review due October 2027." in html
+    assert "Reviewed by Dr Example on 5 October 2026. Next review due October 2027." in html
     assert '<a class="btn btn-primary btn-lg" href="/book/">Make an appointment</a>' in html
     assert '<meta name="description" content="Summary of page' in html
 
@@ -60,14 +60,15 @@ def test_page_has_previous_and_next_links_among_published_pages(client, make_pag
     assert client.get(last.get_absolute_url()).context["next_page"] is None
 
 
-def test_page_has_share_this_page_box(client, make_page):
+def test_page_has_share_this_page_box(client, make_page, settings):
+    settings.CLINIC_SITE_URL = "https://clinic.example.org"
     page = make_page(title="Share me", slug="share-me")
 
     html = client.get(page.get_absolute_url()).content.decode()
 
     assert "Share this page" in html
-    assert 'value="http://testserver/info/share-me/"' in html
-    assert 'href="mailto:?subject=Share%20me&amp;body=http%3A//testserver/info/share-me/"' in html
+    assert 'value="https://clinic.example.org/info/share-me/"' in html
+    assert 'href="mailto:?subject=Share%20me&amp;body=https%3A//clinic.example.org/info/share-me/"' in html
     assert "data-share-native hidden" in html
 
 

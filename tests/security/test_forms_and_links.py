@@ -1,11 +1,18 @@
 """CSRF on every form, rate limits (429), the staff login lockout, and signed manage links that resist tampering."""
 
+import re
+import time
+from types import SimpleNamespace
+
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 
 from booking import links
 from booking.models import Booking
+from booking.services import anonymise_bookings, cancel_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +69,7 @@ def test_booking_form_is_rate_limited_per_address_with_429(client, schedule, set
     assert statuses == [200, 200, 200, 429, 429]
 
 
-def test_lost_link_form_is_rate_limited_per_address_with_429(client, settings, monkeypatch):
-    monkeypatch.setattr("booking.views.FIND_RESPONSE_SECONDS", 0)
+def test_lost_link_form_is_rate_limited_per_address_with_429(client, settings):
     settings.LOOKUP_RATE_LIMIT = "2/h"
     statuses = [client.post("/book/find/", {"email": f"p{n}@example.org"}).status_code for n in range(4)]
 
@@ -144,3 +150,122 @@ def test_staff_login_with_an_impossible_username_is_a_field_error_not_a_server_e
 
     assert response.status_code == 200
     assert response.context["form"].errors["username"]
+
+
+# --- The booking form's submission key ------------------------------------------------------
+
+
+def issued_key(client, slot) -> str:
+    """The hidden submission key the booking form of this slot carries."""
+    html = client.get(f"/book/slot/{slot.pk}/").content.decode()
+    return re.search(r'name="submission_key" value="([^"]+)"', html).group(1)
+
+
+def test_booking_form_key_of_another_booking_gives_no_access_to_it(client, schedule):
+    slot = schedule.slots[1]
+    key = issued_key(client, slot)
+    booked = client.post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": key})
+    victim = Booking.objects.get()
+
+    # Someone who saw the page's source posts the same key with their own details.
+    response = Client().post(
+        f"/book/slot/{slot.pk}/",
+        {**BOOKING_FORM, "patient_name": "Mallory Intruder", "email": "mallory@example.org", "submission_key": key},
+    )
+
+    assert booked.status_code == 302
+    assert response.status_code == 409
+    assert "has just been taken" in response.content.decode()
+    assert booked["Location"] not in response.content.decode()
+    assert victim.reference not in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_booking_form_ignores_a_self_chosen_key(client, schedule):
+    slot = schedule.slots[1]
+
+    first = client.post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": "my-own-key"})
+    again = Client().post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": "my-own-key"})
+
+    assert first.status_code == 302
+    assert Booking.objects.get().submission_key is None
+    assert again.status_code == 409
+    assert first["Location"] not in again.content.decode()
+
+
+def test_booking_form_key_is_bound_to_the_slot_and_the_details(client, schedule):
+    slot = schedule.slots[1]
+    slot.capacity = 3
+    slot.save()
+    key = issued_key(client, slot)
+
+    first = client.post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": key})
+    same_form_again = client.post(f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "submission_key": key})
+    other_patient = client.post(
+        f"/book/slot/{slot.pk}/", {**BOOKING_FORM, "email": "someone.else@example.org", "submission_key": key}
+    )
+
+    assert first["Location"] == same_form_again["Location"]
+    assert other_patient.status_code == 302
+    assert other_patient["Location"] != first["Location"]
+    emails = sorted(Booking.objects.values_list("email", flat=True))
+    assert emails == ["jordan@example.org", "someone.else@example.org"]
+
+
+# --- Manage links: a fixed lifetime, revoked by erasure -------------------------------------
+
+
+def tokens_in(text: str) -> set[str]:
+    return set(re.findall(r"/book/(?:manage|confirmed)/([^/\"\s]+)/", text))
+
+
+def signed_at(monkeypatch, moment: float) -> None:
+    """Links signed from now on carry this time (tests/conftest.py freezes it per test)."""
+    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(int(moment)))
+
+
+def test_pages_opened_from_a_link_keep_its_expiry(client, booking, monkeypatch, settings):
+    real_time = time.time
+    max_age = settings.BOOKING_LINK_MAX_AGE_DAYS * 24 * 60 * 60
+    signed_at(monkeypatch, real_time() - max_age + 60)
+    token = links.make_token(booking)  # sent a minute short of the maximum age
+    signed_at(monkeypatch, real_time())
+
+    pages = {
+        path: client.get(path)
+        for path in (
+            f"/book/manage/{token}/",
+            f"/book/confirmed/{token}/",
+            f"/book/manage/{token}/reschedule/",
+            f"/book/manage/{token}/calendar.ics",
+        )
+    }
+
+    for path, response in pages.items():
+        assert response.status_code == 200, path
+        # (The calendar file folds long lines.)
+        assert tokens_in(response.content.decode().replace("\r\n ", "")) == {token}, path
+    # Two minutes later the link has expired, and so has every link its pages gave.
+    monkeypatch.setattr("django.core.signing.time", SimpleNamespace(time=lambda: real_time() + 120))
+    assert client.get(f"/book/manage/{token}/").status_code == 404
+
+
+def test_erasing_a_booking_revokes_its_link(client, booking):
+    booking = cancel_booking(booking_id=booking.pk, now=timezone.now(), by="patient")
+    token = links.make_token(booking)
+    assert client.get(f"/book/manage/{token}/").status_code == 200
+
+    anonymise_bookings(booking_ids=[booking.pk], now=timezone.now())
+
+    for path in (
+        f"/book/manage/{token}/",
+        f"/book/confirmed/{token}/",
+        f"/book/manage/{token}/calendar.ics",
+        f"/book/manage/{token}/reschedule/",
+    ):
+        response = client.get(path)
+        page = response.content.decode()
+        assert response.status_code == 404, path
+        assert "This link does not work" in page, path
+        assert settings.CLINIC_PHONE in page, path
+        assert booking.reference not in page, path

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from booking.services import purge_personal_data
+from clinic.db import checkpoint_erased_data
 
 
 class Command(BaseCommand):
@@ -20,4 +21,5 @@ class Command(BaseCommand):
         if days < 1:
             raise CommandError("--older-than must be at least 1 day.")
         result = purge_personal_data(older_than=timedelta(days=days), now=timezone.now())
+        checkpoint_erased_data()
         self.stdout.write(f"Anonymised {result.anonymised} booking(s); {result.already} were anonymised before.")

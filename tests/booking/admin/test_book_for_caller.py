@@ -1,5 +1,6 @@
 """Book for a caller: pick a free slot in the week view, enter the details, confirm."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -77,10 +78,15 @@ def test_booking_a_caller_uses_the_service_and_emails_the_patient(
 def test_a_double_submit_books_once(reception_client):
     slot = slot_in(timedelta(days=2))
 
-    reception_client.post(f"{PICK}{slot.pk}/", CALLER)
-    reception_client.post(f"{PICK}{slot.pk}/", CALLER)
+    form_page = reception_client.get(f"{PICK}{slot.pk}/").content.decode()
+    key = re.search(r'name="submission_key" value="([^"]+)"', form_page).group(1)
+
+    first = reception_client.post(f"{PICK}{slot.pk}/", {**CALLER, "submission_key": key})
+    second = reception_client.post(f"{PICK}{slot.pk}/", {**CALLER, "submission_key": key})
 
     assert Booking.objects.count() == 1
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
 
 
 def test_invalid_details_keep_what_was_typed(reception_client):

@@ -3,9 +3,11 @@ action erases one patient's personal data on request."""
 
 from datetime import date, timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from booking.models import Booking, BookingEvent, Notification
 from booking.services import ANONYMISED_DATE_OF_BIRTH, ANONYMISED_NAME
@@ -101,3 +103,24 @@ def test_erasing_one_booking_from_its_page_skips_pending_emails(manager_client):
     # Erasing again is harmless.
     response = manager_client.post(f"{BOOKINGS}{booking.pk}/erase/")
     assert [str(m) for m in response.wsgi_request._messages][-1] == "1 booking(s) had been erased already."
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite files")
+def test_purge_leaves_no_erased_data_in_the_sqlite_files():
+    # Rare values, so that no other test's rows can be mistaken for them.
+    name, email = "Quillon Vexhammer", "quillon.vexhammer@example.org"
+    old = book(slot_in(timedelta(days=-400)), name=name, email=email, accessibility_needs="Needs-a-zq-hoist")
+    database = Path(connection.settings_dict["NAME"])
+    # Long before a booking is old enough to purge, SQLite has copied it into the database file.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert name.encode() in database.read_bytes()
+
+    purge(365)
+
+    assert erased(old)
+    for path in (database, Path(f"{database}-wal")):
+        content = path.read_bytes() if path.exists() else b""
+        for value in (name, email, "Needs-a-zq-hoist"):
+            assert value.encode() not in content, (path.name, value)

@@ -73,7 +73,14 @@ def test_clinician_and_content_editor_permissions_are_exactly_their_job():
         "booking.view_clinician",
         "booking.view_appointmenttype",
     }
-    assert permissions("Content editor") == {"info.view_page", "info.add_page", "info.change_page", "info.delete_page"}
+    assert permissions("Content editor") == {
+        "info.view_page",
+        "info.add_page",
+        "info.change_page",
+        "info.delete_page",
+        "info.view_visitinfo",
+        "info.change_visitinfo",
+    }
 
 
 def test_the_clinic_manager_has_everything_in_booking_but_no_roles():

@@ -54,7 +54,7 @@ def drop_trigram_indexes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("booking", "0007_bookingevent_details_changed"),
+        ("booking", "0009_linkrequest"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
