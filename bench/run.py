@@ -1,23 +1,31 @@
 """`make bench`: the site at clinic-network scale, measured.
 
-1. A fresh database (SQLite in a temporary file, or with ``DATABASE_URL`` a PostgreSQL database
-   ``<name>_bench`` next to the one it names: the benchmark never touches your data), migrated
-   and filled by ``bench/dataset.py``: 20 clinicians, a year of slots, 100,000 bookings. Slot
-   generation for the year is timed.
-2. In-process figures with Django's test client: database queries per page, the admin booking
-   list time, and on PostgreSQL the EXPLAIN plans of the week view, the admin list and the
-   reminder job.
+``BENCH_SCALE`` picks the size: 20 clinicians (the default: a few minutes) or 200 (ten times the
+data: about 1.6 million slots and a million bookings; the build alone takes minutes). Any other
+number of clinicians works the same way; see bench/dataset.py for what the data set holds.
+
+1. A database of its own (SQLite in a file under the temporary directory, or with
+   ``DATABASE_URL`` a PostgreSQL database ``<name>_bench`` (``<name>_bench200`` at 200 clinicians)
+   next to the one it names: the benchmark never touches your data), migrated and filled by
+   bench/dataset.py. The generation of the year ahead's slots is timed.
+2. In-process figures with Django's test client (bench/measure.py, bench/admin_list.py): queries
+   per page, the uncached week view, the staff schedule, the admin booking list and its searches,
+   page weight, table and index sizes, and the query plans of the pages and of the reminder and
+   retention jobs.
 3. The site under gunicorn with production-like settings (2 sync workers, ``DEBUG=0``, hashed
    static files, Redis cache when it answers, the database task queue), and on a second port the
-   same gunicorn settings serving ``bench/hello.py``, the ceiling of the stack. wrk drives both in
+   same gunicorn settings serving bench/hello.py, the ceiling of the stack. wrk drives both in
    interleaved rounds (bare, page, bare, page ...), so each ratio compares two runs made a few
    seconds apart on the same machine state.
-4. The table is printed and written into docs/benchmarks.md (one section per database engine;
-   the other engine's last section is kept).
+4. The figures go into docs/benchmarks.json (one entry per engine and scale; the others are kept)
+   and docs/benchmarks.md is written again from all of them, with the growth from 20 to 200
+   clinicians side by side.
 
-Knobs (environment): BENCH_DURATION (seconds per wrk run, default 5), BENCH_ROUNDS (3),
-BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_WORKERS (2), BENCH_NO_DOCS=1 (do not write docs),
-BENCH_KEEP=1 (keep the temporary directory: SQLite database, wrk inputs, server logs).
+Knobs (environment): BENCH_SCALE (clinicians, default 20), BENCH_DURATION (seconds per wrk run,
+default 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_WORKERS (2),
+BENCH_NO_DOCS=1 (print only), BENCH_KEEP=1 (keep the SQLite file and the wrk inputs and server
+logs), BENCH_REUSE=1 (measure the database an earlier run at this scale left, without building it
+again; for working on the benchmark itself), BENCH_NO_WRK=1 (in-process figures only).
 """
 
 import json
@@ -33,30 +41,24 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WRK_DIR = BASE_DIR / "bench" / "wrk"
-DOCS = BASE_DIR / "docs" / "benchmarks.md"
+RESULTS = BASE_DIR / "docs" / "benchmarks.json"
 REDIS_URL = "redis://127.0.0.1:6379/13"
 
+SCALE = int(os.environ.get("BENCH_SCALE", "20"))
 DURATION = int(os.environ.get("BENCH_DURATION", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-
-# Ratio to the bare WSGI app (same run) and p99 ceilings from issue 6.
-TARGETS = {
-    "info": {"ratio": 0.35},
-    "week": {"ratio": 0.15},
-    "book": {"ratio": 0.05, "p99_ms": 100},
-}
-GENERATION_TARGET_S = 5.0
-ADMIN_TARGET_MS = 100.0
+REUSE = os.environ.get("BENCH_REUSE") == "1"
+KEEP = os.environ.get("BENCH_KEEP") == "1"
 
 
 def say(message: str) -> None:
@@ -66,20 +68,34 @@ def say(message: str) -> None:
 # --- The database ---------------------------------------------------------------------------
 
 
-def prepare_database(workdir: Path) -> dict[str, str]:
-    """Environment that points Django at a fresh, empty benchmark database."""
+def database_env() -> dict[str, str]:
+    """Environment that points Django at the benchmark database of this scale (not created here)."""
     url = os.environ.get("DATABASE_URL", "")
+    suffix = "_bench" if SCALE == 20 else f"_bench{SCALE}"
     if not url:
-        return {"SQLITE_PATH": str(workdir / "bench.sqlite3"), "DATABASE_URL": ""}
+        return {"SQLITE_PATH": str(Path(tempfile.gettempdir()) / f"hoclinic{suffix}.sqlite3"), "DATABASE_URL": ""}
+    parts = urlsplit(url)
+    return {"DATABASE_URL": urlunsplit(parts._replace(path="/" + parts.path.lstrip("/") + suffix))}
+
+
+def fresh_database(env: dict[str, str]) -> None:
+    if env.get("SQLITE_PATH"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(env["SQLITE_PATH"] + suffix).unlink(missing_ok=True)
+        return
     import psycopg
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/") + "_bench"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
+    parts = urlsplit(env["DATABASE_URL"])
+    name = parts.path.lstrip("/")
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
-    return {"DATABASE_URL": urlunsplit(parts._replace(path="/" + name))}
+
+
+def state_file(env: dict[str, str]) -> Path:
+    """Where a run leaves the description of the data set it built, for BENCH_REUSE=1."""
+    name = Path(env["SQLITE_PATH"]).name if env.get("SQLITE_PATH") else urlsplit(env["DATABASE_URL"]).path.lstrip("/")
+    return Path(tempfile.gettempdir()) / f"{name}.dataset.json"
 
 
 def redis_answers() -> bool:
@@ -91,12 +107,12 @@ def redis_answers() -> bool:
         return False
 
 
-def server_environment(database_env: dict[str, str], cache_url: str) -> dict[str, str]:
+def server_environment(database: dict[str, str], cache_url: str) -> dict[str, str]:
     return {
-        **database_env,
+        **database,
         "DEBUG": "0",
         "HTTPS": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "STATIC_MANIFEST": "1",
         "CACHE_URL": cache_url,
@@ -115,7 +131,28 @@ def server_environment(database_env: dict[str, str], cache_url: str) -> dict[str
     }
 
 
-# --- In-process figures -----------------------------------------------------------------------
+def setup_django(*, reuse: bool) -> dict[str, str]:
+    """Point this process at the benchmark database (made afresh unless ``reuse``), set up Django
+    with the servers' settings, and return those settings for the servers."""
+    database = database_env()
+    if not reuse:
+        fresh_database(database)
+    elif database.get("SQLITE_PATH") and not Path(database["SQLITE_PATH"]).exists():
+        raise SystemExit(f"BENCH_REUSE=1: no database at {database['SQLITE_PATH']} (run once with BENCH_KEEP=1)")
+    cache_url = REDIS_URL if redis_answers() else f"file://{Path(tempfile.gettempdir()) / 'hoclinic-bench-cache'}"
+    env = server_environment(database, cache_url)
+    os.environ.update(env)
+    if not env.get("DATABASE_URL"):
+        os.environ.pop("DATABASE_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+    return env
+
+
+# --- Servers and wrk ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -124,125 +161,10 @@ class Page:
     title: str
     paths: list[str]
     method: str = "GET"
-    queries: int | str | None = None
+    queries: str = ""
+    cookie: str = ""  # sent with every request (a session cookie turns the page cache off)
     runs: list[dict] = field(default_factory=list)
     bare_runs: list[dict] = field(default_factory=list)
-
-
-def count_queries(client, page: Page, *, post_slot: int | None = None) -> int | str:
-    """Queries of one request; for GETs "cold / warm" (cache empty / page cached)."""
-    from django.core.cache import cache
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    if page.method == "POST":
-        data = booking_form(f"queries-{secrets.token_hex(4)}")
-        with CaptureQueriesContext(connection) as captured:
-            response = client.post(f"/book/slot/{post_slot}/", data)
-        assert response.status_code == 302, f"booking POST answered {response.status_code}"
-        return len(captured.captured_queries)
-    # Cold: nothing in the cache (the first visitor after a change); warm: served from the cache.
-    client.get(page.paths[-1])  # a process's first request fills its own caches (content types ...)
-    cache.clear()
-    with CaptureQueriesContext(connection) as cold:
-        response = client.get(page.paths[0])
-    assert response.status_code == 200, f"{page.paths[0]} answered {response.status_code}"
-    with CaptureQueriesContext(connection) as warm:
-        client.get(page.paths[0])
-    return f"{len(cold.captured_queries)} / {len(warm.captured_queries)}"
-
-
-def booking_form(key: str) -> dict[str, str]:
-    return {
-        "patient_name": "Alex Bench",
-        "email": "alex.bench@example.org",
-        "phone": "212-555-0123",
-        "date_of_birth": "1980-05-17",
-        "patient_kind": "new",
-        "reason": "",
-        "accessibility_needs": "",
-        "consent": "on",
-        "website": "",
-        "submission_key": key,
-    }
-
-
-@dataclass
-class AdminTiming:
-    status: int
-    median_ms: float | None
-    queries: int | None
-    captured: list[dict]
-    error: str = ""
-
-
-def time_admin_list(client) -> AdminTiming:
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from bench.dataset import ADMIN_USERNAME
-
-    client.force_login(get_user_model().objects.get(username=ADMIN_USERNAME))
-    url = "/admin/booking/booking/"
-    try:
-        response = client.get(url)
-    except Exception as error:  # the admin is work in progress elsewhere: report, do not stop
-        return AdminTiming(500, None, None, [], error=f"{type(error).__name__}: {error}")
-    if response.status_code != 200:
-        return AdminTiming(response.status_code, None, None, [])
-    timings = []
-    for _ in range(7):
-        started = time.perf_counter()
-        client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    client.logout()
-    return AdminTiming(200, statistics.median(timings), len(captured.captured_queries), captured.captured_queries)
-
-
-def explain_plans(client, week_path: str, admin: AdminTiming) -> list[tuple[str, str, str]]:
-    """(what, SQL, plan) for the queries of the week view, the admin list and the reminder job."""
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    from booking import notifications
-    from booking.models import Booking
-
-    with CaptureQueriesContext(connection) as week:
-        client.get(week_path)
-    # The jobs write; their queries are captured and the writes rolled back.
-    with CaptureQueriesContext(connection) as reminders, transaction.atomic():
-        notifications.create_reminders(now=timezone.now())
-        notifications.send_due_notifications(now=timezone.now(), limit=1)
-        transaction.set_rollback(True)
-    email = Booking.objects.filter(status=Booking.Status.CONFIRMED).order_by("pk").values_list("email", flat=True)[0]
-    with CaptureQueriesContext(connection) as lookup, transaction.atomic():
-        notifications.write_manage_links(email=email.upper(), now=timezone.now())
-        transaction.set_rollback(True)
-
-    chosen = []
-    for what, queries, tables in (
-        ("week view", week.captured_queries, ("booking_slot",)),
-        ("admin booking list", admin.captured, ("booking_booking",)),
-        ("reminder job", reminders.captured_queries, ("booking_booking", "booking_notification")),
-        ("lost-link lookup", lookup.captured_queries, ("booking_booking",)),
-    ):
-        for query in queries:
-            sql = query["sql"]
-            if sql.startswith("SELECT") and any(f'FROM "{table}"' in sql for table in tables):
-                chosen.append((what, sql))
-    plans = []
-    with connection.cursor() as cursor:
-        for what, sql in chosen:
-            cursor.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) " + sql)
-            plans.append((what, sql, "\n".join(row[0] for row in cursor.fetchall())))
-    return plans
-
-
-# --- Servers and wrk ---------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -314,170 +236,34 @@ def write_lines(path: Path, items) -> Path:
     return path
 
 
-# --- The report ----------------------------------------------------------------------------------
-
-
 def summarise(page: Page) -> dict:
-    rps = statistics.median(run["rps"] for run in page.runs)
-    bare = statistics.median(run["rps"] for run in page.bare_runs)
     # Per round: the page over the bare app run just before it; the median damps a round that
     # something else on the machine disturbed.
     pairs = zip(page.runs, page.bare_runs, strict=True)
-    ratio = statistics.median(run["rps"] / bare_run["rps"] for run, bare_run in pairs)
-    p50 = statistics.median(run["p50_us"] for run in page.runs) / 1000
-    p99 = statistics.median(run["p99_us"] for run in page.runs) / 1000
-    worst_p99 = max(run["p99_us"] for run in page.runs) / 1000
-    problems = sum(
-        run["non_2xx_3xx"] + run["connect_errors"] + run["read_errors"] + run["timeouts"] for run in page.runs
-    )
-    codes = {name: sum(run[name] for run in page.runs) for name in ("n2xx", "n3xx", "n409", "n429", "n4xx", "n5xx")}
-    target = TARGETS.get(page.key)
-    verdict = ""
-    if target:
-        met = ratio >= target["ratio"] and p99 < target.get("p99_ms", float("inf"))
-        goal = f"≥ {target['ratio']:.2f}" + (f", p99 < {target['p99_ms']} ms" if "p99_ms" in target else "")
-        verdict = f"{goal}: {'met' if met else 'NOT met'}"
     return {
-        "rps": rps,
-        "bare": bare,
-        "ratio": ratio,
-        "p50": p50,
-        "p99": p99,
-        "worst_p99": worst_p99,
-        "problems": problems,
-        "codes": codes,
-        "verdict": verdict,
+        "key": page.key,
+        "title": page.title,
+        "queries": page.queries,
+        "rps": statistics.median(run["rps"] for run in page.runs),
+        "bare": statistics.median(run["rps"] for run in page.bare_runs),
+        "ratio": statistics.median(run["rps"] / bare_run["rps"] for run, bare_run in pairs),
+        "p50": statistics.median(run["p50_us"] for run in page.runs) / 1000,
+        "p99": statistics.median(run["p99_us"] for run in page.runs) / 1000,
+        "worst_p99": max(run["p99_us"] for run in page.runs) / 1000,
+        "problems": sum(
+            run["non_2xx_3xx"] + run["connect_errors"] + run["read_errors"] + run["timeouts"] for run in page.runs
+        ),
+        "codes": {
+            name: sum(run[name] for run in page.runs) for name in ("n2xx", "n3xx", "n409", "n429", "n4xx", "n5xx")
+        },
     }
 
 
-def render_table(pages: list[Page]) -> list[str]:
-    lines = [
-        "| page | req/s | p50 ms | p99 ms (worst round) | bare WSGI req/s | ratio to bare "
-        "| DB queries (cold / cached) | non-2xx/3xx | target |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|---|",
-    ]
-    for page in pages:
-        s = summarise(page)
-        lines.append(
-            f"| {page.title} | {s['rps']:.0f} | {s['p50']:.1f} | {s['p99']:.1f} ({s['worst_p99']:.0f}) "
-            f"| {s['bare']:.0f} | {s['ratio']:.3f} | {page.queries} | {s['problems']} | {s['verdict']} |"
-        )
-    return lines
-
-
-def machine() -> list[str]:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        memory = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
-        memory_gb = int(memory.split()[1]) / 1024 / 1024
-    except (OSError, StopIteration):
-        memory_gb = 0
-    os_name = platform.platform()
-    try:
-        for line in Path("/etc/os-release").read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                os_name = line.split("=", 1)[1].strip('"') + f" (Linux {platform.release()})"
-    except OSError:
-        pass
-    version_command = [shutil.which("wrk"), "--version"]
-    wrk_version = subprocess.run(version_command, capture_output=True, text=True).stdout.split("\n")[0]  # noqa: S603
-    import django
-    import gunicorn
-
-    return [
-        f"- Machine: {cpu}, {os.cpu_count()} CPU cores, {memory_gb:.1f} GB RAM, {os_name}",
-        f"- Python {platform.python_version()}, Django {django.get_version()}, gunicorn {gunicorn.__version__}, "
-        f"{wrk_version.split(' Copyright')[0]}",
-    ]
-
-
-def main() -> int:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian: apt-get install wrk; `make bench` does it).")
-    started = time.monotonic()
-    load_before = os.getloadavg()[0]
-    workdir = Path(tempfile.mkdtemp(prefix="hoclinic-bench-"))
-    database_env = prepare_database(workdir)
-    cache_url = REDIS_URL if redis_answers() else f"file://{workdir / 'cache'}"
-    env = server_environment(database_env, cache_url)
-    os.environ.update(env)
-    if not env.get("DATABASE_URL"):
-        os.environ.pop("DATABASE_URL", None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "clinic.settings"
-    sys.path.insert(0, str(BASE_DIR))
-
-    import django
-
-    django.setup()
-    from django.core.cache import cache
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
-    from django.utils import timezone
-
-    from bench import dataset
-    from booking import links
-    from booking.models import Booking, Slot
-    from info.models import Page as InfoPage
-
-    engine = connection.vendor
-    database_version = (
-        f"PostgreSQL {connection.cursor().connection.info.server_version // 10000}"
-        if engine == "postgresql"
-        else f"SQLite {__import__('sqlite3').sqlite_version}"
-    )
-    say(f"database: {engine} ({database_version}); cache: {'Redis' if cache_url == REDIS_URL else 'files'}")
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", "--noinput", verbosity=0)
-    cache.clear()
-    say("building the data set ...")
-    data = dataset.build()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    say(
-        f"{data.clinicians} clinicians, {data.slots} slots (generated in {data.generation_seconds:.2f} s), "
-        f"{data.bookings} bookings ({data.active_bookings} confirmed); built in {data.build_seconds:.1f} s"
-    )
-
-    now = timezone.now()
-    rng = random.Random(dataset.SEED)
-    info_slug = InfoPage.objects.published().order_by("order").values_list("slug", flat=True).first()
-    free_ids = list(Slot.objects.bookable(now).order_by("pk").values_list("pk", flat=True))
-    rng.shuffle(free_ids)
-    confirmed = list(
-        Booking.objects.filter(status=Booking.Status.CONFIRMED, slot__start__gt=now)
-        .select_related("slot")
-        .order_by("pk")[:2000]
-    )
-    manage_paths = [links.manage_path(booking) for booking in confirmed]
-    pages = [
-        Page("home", "Home page `/`", ["/"]),
-        Page("info", f"Information page `/info/{info_slug}/`", [f"/info/{info_slug}/"]),
-        Page("week", "Week view of free slots `/book/<type>/`", [f"/book/{slug}/" for slug in data.appointment_types]),
-        Page("book", "Booking POST `/book/slot/<id>/` (distinct slots)", [], method="POST"),
-        Page("manage", "Manage page `/book/manage/<token>/`", manage_paths),
-    ]
-
-    client = Client()
-    post_slot = free_ids.pop()
-    for page in pages:
-        page.queries = count_queries(client, page, post_slot=post_slot)
-    admin = time_admin_list(client)
-    plans = explain_plans(client, pages[2].paths[0], admin) if engine == "postgresql" else []
-    cache.clear()
-    connection.close()
-
-    # Each booking run (and its warm-up) gets its own share of the free slots.
-    chunks = [free_ids[index :: ROUNDS + 1] for index in range(ROUNDS + 1)]
-    say(f"{len(free_ids)} free bookable slots for the booking POSTs ({len(chunks[0])} per run)")
+def load_pages(pages: list[Page], env: dict[str, str], workdir: Path, slot_chunks: list[list[int]]) -> str:
+    """Run wrk against the site and the bare app; fill each page's runs. Returns the server errors."""
     files = {page.key: write_lines(workdir / f"{page.key}.txt", page.paths) for page in pages if page.paths}
-    slot_files = [write_lines(workdir / f"slots-{index}.txt", chunk) for index, chunk in enumerate(chunks)]
+    slot_files = [write_lines(workdir / f"slots-{index}.txt", chunk) for index, chunk in enumerate(slot_chunks)]
     bare_file = write_lines(workdir / "bare.txt", ["/"])
-
     site_port, bare_port = free_port(), free_port()
     server_env = {**os.environ, **env}
     site = start_gunicorn("clinic.wsgi", site_port, server_env, workdir / "site.log")
@@ -492,7 +278,9 @@ def main() -> int:
             if page.key == "book":
                 args = [str(slot_files[round_index]), f"bench-{run_id}-{round_index}", str(THREADS)]
                 return wrk(site_port, "book.lua", args, duration)
-            return wrk(site_port, "paths.lua", [str(files[page.key])], duration)
+            # Each run starts at its own place in the list (an uncached page stays uncached).
+            offset = round_index * len(page.paths) // (ROUNDS + 1)
+            return wrk(site_port, "paths.lua", [str(files[page.key]), str(offset), page.cookie], duration)
 
         wrk(bare_port, "paths.lua", [str(bare_file)], 2)
         for page in pages:
@@ -502,8 +290,8 @@ def main() -> int:
                 page.bare_runs.append(wrk(bare_port, "paths.lua", [str(bare_file)]))
                 page.runs.append(run_page(page, round_index))
                 say(
-                    f"round {round_index + 1}/{ROUNDS} {page.key}: {page.runs[-1]['rps']:.0f} req/s "
-                    f"(bare {page.bare_runs[-1]['rps']:.0f})"
+                    f"round {round_index + 1}/{ROUNDS} {page.key}: {page.runs[-1]['rps']:.0f} req/s, "
+                    f"p99 {page.runs[-1]['p99_us'] / 1000:.1f} ms (bare {page.bare_runs[-1]['rps']:.0f})"
                 )
     finally:
         for process in (site, bare):
@@ -513,91 +301,333 @@ def main() -> int:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-    errors = (workdir / "site.log").read_text() if (workdir / "site.log").exists() else ""
+    return (workdir / "site.log").read_text() if (workdir / "site.log").exists() else ""
 
-    generation_ok = data.generation_seconds < GENERATION_TARGET_S
-    admin_line = (
-        f"- Admin booking list `/admin/booking/booking/` at {data.bookings:,} bookings: "
-        f"**{admin.median_ms:.1f} ms** (median of 7, test client, {admin.queries} queries; target < "
-        f"{ADMIN_TARGET_MS:.0f} ms: {'met' if admin.median_ms < ADMIN_TARGET_MS else 'NOT met'})"
-        if admin.median_ms is not None
-        else f"- Admin booking list: not measured (`/admin/booking/booking/` answered {admin.status}"
-        + (f": {admin.error})" if admin.error else ": no Booking admin registered yet)")
+
+# --- The machine --------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu, memory_gb = "unknown CPU", 0.0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+        memory_gb = int(memory.split()[1]) / 1024 / 1024
+    except (OSError, StopIteration):
+        pass
+    os_name = platform.platform()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip('"') + f" (Linux {platform.release()})"
+    except OSError:
+        pass
+    version_command = [shutil.which("wrk") or "wrk", "--version"]
+    try:
+        wrk_version = subprocess.run(version_command, capture_output=True, text=True).stdout.split("\n")[0]  # noqa: S603
+    except OSError:
+        wrk_version = "wrk not installed"
+    import django
+    import gunicorn
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_gb, 1),
+        "os": os_name,
+        "software": f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"gunicorn {gunicorn.__version__}, {wrk_version.split(' Copyright')[0]}",
+    }
+
+
+# --- The run ----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    no_wrk = os.environ.get("BENCH_NO_WRK") == "1"
+    if shutil.which("wrk") is None and not no_wrk:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk; `make bench` does it).")
+    started = time.monotonic()
+    load_before = os.getloadavg()
+    workdir = Path(tempfile.mkdtemp(prefix="hoclinic-bench-"))
+    env = setup_django(reuse=REUSE)
+
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import dataset
+
+    engine = connection.vendor
+    with connection.cursor() as cursor:
+        version = (
+            f"PostgreSQL {cursor.connection.info.server_version // 10000}"
+            if engine == "postgresql"
+            else f"SQLite {__import__('sqlite3').sqlite_version}"
+        )
+    say(f"{SCALE} clinicians; database: {version}; cache: {'Redis' if env['CACHE_URL'] == REDIS_URL else 'files'}")
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    cache.clear()
+    state = state_file(env)
+    if REUSE and state.exists():
+        data = dataset.DataSet(**json.loads(state.read_text()))
+        say(f"reusing the data set built at {data.built_at}")
+    else:
+        say("building the data set ...")
+        data = dataset.build(clinicians=SCALE)
+        state.write_text(json.dumps(asdict(data)))
+    say(
+        f"{data.clinicians} clinicians, {data.slots:,} slots (the year ahead generated in "
+        f"{data.generation_seconds:.1f} s), {data.bookings:,} bookings; built in {data.build_seconds:.0f} s"
     )
-    codes = summarise(pages[3])["codes"]
-    report = [
-        f"### {'PostgreSQL' if engine == 'postgresql' else 'SQLite'}",
-        "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {database_version}, cache: "
-        f"{'Redis' if cache_url == REDIS_URL else 'files shared by the workers'}.",
-        *machine(),
-        f"- Machine load (1-minute load average) at start / end of the run: {load_before:.1f} / "
-        f"{os.getloadavg()[0]:.1f}; anything else running on the machine lowers the figures.",
-        f"- Load: wrk {THREADS} threads, {CONNECTIONS} connections, {ROUNDS} interleaved rounds of "
-        f"{DURATION} s per page (bare WSGI, page, bare WSGI, page ...); gunicorn {WORKERS} sync workers for both; "
-        "req/s, p50, p99 and the ratio (page req/s over the bare app's in the run just before) are "
-        "medians over the rounds.",
-        f"- Data: {data.clinicians} clinicians, {data.slots:,} slots (one year), {data.bookings:,} bookings "
-        f"({data.active_bookings:,} confirmed, the rest cancelled), one event and one notification per booking. "
-        f"Booking horizon set to 366 days, so the {len(free_ids) + 1:,} free slots are all bookable and each "
-        "booking run has its own.",
-        "",
-        *render_table(pages),
-        "",
-        f'- Booking POST answers: {codes["n3xx"]} booked (302), {codes["n409"]} "just taken" (409), '
-        f"{codes['n429']} rate limited (429), {codes['n4xx']} other 4xx, {codes['n5xx']} 5xx.",
-        f"- Slot generation for the year (`services.generate_slots`, {data.clinicians} clinicians, "
-        f"{data.slots:,} slots): **{data.generation_seconds:.2f} s** (target < {GENERATION_TARGET_S:.0f} s: "
-        f"{'met' if generation_ok else 'NOT met'})",
-        admin_line,
-        f"- Whole benchmark: {time.monotonic() - started:.0f} s.",
-    ]
-    if plans:
-        report += ["", "#### EXPLAIN ANALYZE at this scale", "", "Key lines (every table scan of each query):", ""]
-        for number, (what, _, plan) in enumerate(plans, start=1):
-            scans = [line.strip().removeprefix("->  ") for line in plan.splitlines() if " Scan " in f" {line} "]
-            took = next((line for line in plan.splitlines() if line.startswith("Execution Time")), "")
-            report.append(f"{number}. {what}: {'; '.join(scans)} ({took.lower()})")
-        report += ["", "Full plans:", ""]
-        for number, (what, sql, plan) in enumerate(plans, start=1):
-            report += [f"{number}. {what}:", "", "```sql", sql, "```", "", "```", plan, "```", ""]
-    if errors.strip():
-        report += ["", "Server errors logged:", "", "```", errors.strip()[-3000:], "```"]
 
-    print("\n" + "\n".join(report) + "\n", flush=True)
+    figures = measure_in_process(data)
+    say("in-process figures done")
+
+    pages = [Page(**page) for page in figures.pop("wrk_pages")]
+    errors = ""
+    if not no_wrk:
+        free_ids = figures.pop("free_slot_ids")
+        # Each booking run (and its warm-up) gets its own share of the free slots.
+        chunks = [free_ids[index :: ROUNDS + 1] for index in range(ROUNDS + 1)]
+        say(f"{len(free_ids):,} free bookable slots for the booking POSTs ({len(chunks[0]):,} per run)")
+        connection.close()
+        errors = load_pages(pages, env, workdir, chunks)
+    else:
+        figures.pop("free_slot_ids")
+
+    result = {
+        "engine": engine,
+        "scale": SCALE,
+        "run_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "database": version,
+        "cache": "Redis" if env["CACHE_URL"] == REDIS_URL else "files shared by the workers",
+        "machine": machine(),
+        "load": {"before": [round(x, 1) for x in load_before], "after": [round(x, 1) for x in os.getloadavg()]},
+        "wrk": {
+            "threads": THREADS,
+            "connections": CONNECTIONS,
+            "rounds": ROUNDS,
+            "duration": DURATION,
+            "workers": WORKERS,
+        },
+        "data": asdict(data),
+        "pages": [summarise(page) for page in pages] if not no_wrk else [],
+        **figures,
+        "server_errors": errors.strip()[-3000:],
+        "seconds": round(time.monotonic() - started),
+    }
+    from bench import report
+
+    print("\n" + "\n".join(report.run_section(result)) + "\n", flush=True)
     if os.environ.get("BENCH_NO_DOCS") != "1":
-        write_docs(engine, report)
-        say(f"wrote {DOCS.relative_to(BASE_DIR)}")
-    if os.environ.get("BENCH_KEEP") == "1":
-        say(f"kept {workdir} (BENCH_KEEP=1)")
+        report.save(result)
+        say(f"wrote {report.DOCS.relative_to(BASE_DIR)} and {RESULTS.relative_to(BASE_DIR)}")
+    if KEEP:
+        say(f"kept {workdir} and the database (BENCH_KEEP=1)")
     else:
         shutil.rmtree(workdir, ignore_errors=True)
+        if env.get("SQLITE_PATH") and not REUSE:
+            for suffix in ("", "-wal", "-shm"):
+                Path(env["SQLITE_PATH"] + suffix).unlink(missing_ok=True)
+            state.unlink(missing_ok=True)
     return 0
 
 
-DOCS_HEADER = """# Benchmarks
+def measure_in_process(data) -> dict:
+    """Everything measured with the test client, and what the wrk phase needs (pages, slots)."""
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
-Written by `make bench` (bench/run.py); do not edit by hand. `make bench` measures on SQLite,
-`DATABASE_URL=postgres://... make bench` on PostgreSQL (in a separate `<name>_bench` database);
-each run replaces its own engine's section and keeps the other's. What is measured and how:
-see the docstring of bench/run.py and the "Benchmarks" section of docs/deploy.md.
-"""
+    from bench import admin_list, dataset, measure
+    from booking import links
+    from booking.availability import monday_of
+    from booking.models import AppointmentType, Booking, Clinician, Slot, clinic_tz
+    from info.models import Page as InfoPage
+
+    now = timezone.now()
+    today = timezone.localdate(now, clinic_tz())
+    rng = random.Random(dataset.SEED)
+    client = Client()
+    users = get_user_model().objects
+    reception = users.get(username=dataset.RECEPTION_USERNAME)
+    manager = users.get(username=dataset.MANAGER_USERNAME)
+
+    info_slug = InfoPage.objects.published().order_by("order").values_list("slug", flat=True).first()
+    types = list(AppointmentType.objects.filter(slug__in=data.appointment_types).order_by("order"))
+    clinicians_by_type = {
+        t.slug: list(Clinician.objects.filter(appointment_types=t).order_by("name").values_list("slug", flat=True))
+        for t in types
+    }
+    free_ids = list(Slot.objects.bookable(now).order_by("pk").values_list("pk", flat=True))
+    rng.shuffle(free_ids)
+    confirmed = list(
+        Booking.objects.filter(status=Booking.Status.CONFIRMED, slot__start__gt=now + timedelta(days=2))
+        .select_related("slot")
+        .order_by("pk")[:2000]
+    )
+    manage_paths = [links.manage_path(booking) for booking in confirmed]
+    week_paths = [f"/book/{t.slug}/" for t in types]
+    # Every week of the year ahead, every type, with and without each clinician: thousands of
+    # distinct pages, shuffled, so a run of a few seconds meets few of them twice.
+    uncached_paths = measure.week_urls(
+        [t.slug for t in types],
+        clinicians_by_type,
+        monday_of(today) + timedelta(days=7),
+        weeks=52,
+        every_clinician=True,
+    )
+    rng.shuffle(uncached_paths)
+    pages = [
+        {"key": "home", "title": "Home page `/`", "paths": ["/"]},
+        {"key": "info", "title": f"Information page `/info/{info_slug}/`", "paths": [f"/info/{info_slug}/"]},
+        {"key": "week", "title": "Week view `/book/<type>/` (page cache on)", "paths": week_paths},
+        {
+            "key": "week_uncached",
+            "title": "Week view, uncached (any week and clinician, with a session cookie)",
+            "paths": uncached_paths,
+            "cookie": "sessionid=bench-no-such-session",
+        },
+        {"key": "book", "title": "Booking POST `/book/slot/<id>/` (distinct slots)", "paths": [], "method": "POST"},
+        {"key": "manage", "title": "Manage page `/book/manage/<token>/`", "paths": manage_paths},
+    ]
+
+    say("queries per page ...")
+    queries = {
+        "home": measure.queries_of(client, "/"),
+        "info": measure.queries_of(client, f"/info/{info_slug}/"),
+        "start": measure.queries_of(client, "/book/"),
+        "week": measure.queries_of(client, week_paths[0]),
+        "details": "",
+        "manage": measure.queries_of(client, manage_paths[0]),
+    }
+    post_slot = free_ids.pop()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(f"/book/slot/{post_slot}/", booking_form(f"queries-{secrets.token_hex(4)}"))
+    assert response.status_code == 302, f"booking POST answered {response.status_code}"
+    queries["book"] = str(len(captured.captured_queries))
+    details_slot = free_ids.pop()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/book/slot/{details_slot}/").status_code == 200
+    queries["details"] = str(len(captured.captured_queries))
+    for page in pages:
+        page["queries"] = queries.get(page["key"], "")
+    pages[3]["queries"] = queries["week"].split(" / ")[0]
+
+    say("uncached week view ...")
+    sample_weeks = max(2, -(-120 // (2 * len(types))))  # about 120 requests at any scale
+    week_sample = measure.week_urls(
+        [t.slug for t in types], clinicians_by_type, monday_of(today) + timedelta(days=7), weeks=sample_weeks
+    )
+    week_timing, week_queries = measure.uncached_week(client, week_sample)
+
+    say("staff schedule ...")
+    client.force_login(reception)
+    day = next(today + timedelta(days=n) for n in range(1, 8) if (today + timedelta(days=n)).weekday() < 5)
+    team_type = types[0]
+    one_clinician = Clinician.objects.get(slug=clinicians_by_type[team_type.slug][0])
+    schedule_url = "/admin/booking/slot/schedule/"
+    schedule_cases = [
+        (
+            f"Staff schedule, one day, one team (type filter: {len(clinicians_by_type[team_type.slug])} clinicians)",
+            f"{schedule_url}?date={day:%Y-%m-%d}&view=day&type={team_type.pk}",
+        ),
+        (
+            "Staff schedule, one week of one clinician",
+            f"{schedule_url}?date={day:%Y-%m-%d}&view=week&clinician={one_clinician.pk}",
+        ),
+        (
+            f"Staff schedule, one day, every clinician ({data.clinicians})",
+            f"{schedule_url}?date={day:%Y-%m-%d}&view=day",
+        ),
+    ]
+    schedule_timings, schedule_queries = [], {}
+    for what, url in schedule_cases:
+        timing, captured = measure.time_requests(client, what, [url], repeat=7, count_rows=schedule_entries)
+        schedule_timings.append(timing)
+        schedule_queries[what] = measure.selects_on(captured, ("booking_slot", "booking_booking", "booking_closure"))
+    client.logout()
+
+    say("admin booking list and search ...")
+    sample = Booking.objects.order_by("pk")[data.bookings // 2]
+    admin_timings, admin_queries = admin_list.measure(client, reception=reception, manager=manager, sample=sample)
+
+    say("page weight ...")
+    cache.clear()
+    public_pages = {
+        "home": "/",
+        "information page": f"/info/{info_slug}/",
+        "appointment types": "/book/",
+        "week view": week_paths[0],
+        "details form": f"/book/slot/{details_slot}/",
+        "manage page": manage_paths[0],
+    }
+    weights = [measure.page_weight(client, what, path) for what, path in public_pages.items()]
+    client.force_login(reception)
+    weights += [
+        measure.page_weight(client, "staff schedule, one team's day (staff)", schedule_cases[0][1]),
+        measure.page_weight(client, "booking list (staff)", admin_list.LIST),
+    ]
+    client.logout()
+
+    say("query plans ...")
+    plans = []
+    wanted = {
+        "week view": measure.selects_on(week_queries, ("booking_slot",)),
+        schedule_cases[0][0]: schedule_queries[schedule_cases[0][0]],
+        **admin_queries,
+        **measure.job_queries(now, retention_days=dataset.DAYS - 1),
+    }
+    email = confirmed[0].email
+    from django.db import transaction
+
+    from booking import notifications
+
+    with CaptureQueriesContext(connection) as lookup, transaction.atomic():
+        notifications.write_manage_links(email=email.upper(), now=now)
+        transaction.set_rollback(True)
+    wanted["lost-link lookup by email"] = measure.selects_on(lookup.captured_queries, ("booking_booking",))
+    for what, sqls in wanted.items():
+        for sql in sqls:
+            plan = measure.explain(sql)
+            plans.append({"what": what, "sql": sql, "plan": plan, "scans": measure.scans(plan)})
+
+    return {
+        "queries": queries,
+        "timings": [t.as_dict() for t in [week_timing, *schedule_timings, *admin_timings]],
+        "page_weight": weights,
+        "sizes": measure.table_sizes(),
+        "plans": plans,
+        "wrk_pages": pages,
+        "free_slot_ids": free_ids,
+    }
 
 
-def write_docs(engine: str, report: list[str]) -> None:
-    sections = {}
-    if DOCS.exists():
-        text = DOCS.read_text()
-        for other in ("sqlite", "postgresql"):
-            other_start, other_end = f"<!-- bench:{other}:start -->", f"<!-- bench:{other}:end -->"
-            if other_start in text and other_end in text:
-                sections[other] = text.split(other_start, 1)[1].split(other_end, 1)[0].strip("\n")
-    sections[engine] = "\n".join(report).rstrip("\n")
-    body = [DOCS_HEADER]
-    for name in ("sqlite", "postgresql"):
-        if name in sections:
-            body += [f"<!-- bench:{name}:start -->", sections[name], f"<!-- bench:{name}:end -->", ""]
-    DOCS.write_text("\n".join(body))
+def schedule_entries(response) -> int:
+    return sum(len(cell.entries) for row in response.context["schedule"].rows for cell in row.cells)
+
+
+def booking_form(key: str) -> dict[str, str]:
+    return {
+        "patient_name": "Alex Bench",
+        "email": "alex.bench@example.org",
+        "phone": "212-555-0123",
+        "date_of_birth": "1980-05-17",
+        "patient_kind": "new",
+        "reason": "",
+        "accessibility_needs": "",
+        "consent": "on",
+        "website": "",
+        "submission_key": key,
+    }
 
 
 if __name__ == "__main__":

@@ -153,6 +153,8 @@ def build_schedule(
         clinicians_qs = clinicians_qs.filter(pk=clinician.pk)
     if appointment_type is not None:
         slots = slots.filter(appointment_type=appointment_type)
+        # One column per clinician who offers the type, not one per clinician of the network.
+        clinicians_qs = clinicians_qs.filter(appointment_types=appointment_type)
     if free_only:
         slots = slots.free().filter(start__gt=now, appointment_type__active=True, clinician__active=True)
         if exclude_slot_id is not None:
@@ -161,9 +163,9 @@ def build_schedule(
     closures = list(Closure.objects.overlapping(range_start, range_end).select_related("clinician"))
 
     clinicians = {c.pk: c for c in clinicians_qs}
-    if not free_only:
-        # An inactive clinician who still has slots in the range keeps a column.
-        clinicians.update({slot.clinician_id: slot.clinician for slot in slots})
+    # A clinician who has slots in the range keeps a column: an inactive one (free times are only
+    # those of active clinicians), or one who no longer offers the type asked for.
+    clinicians.update({slot.clinician_id: slot.clinician for slot in slots})
     ordered = sorted(clinicians.values(), key=lambda c: (c.name, c.pk))
     column = {c.pk: index for index, c in enumerate(ordered)}
     today = now.astimezone(tz).date()

@@ -425,6 +425,9 @@ class Booking(models.Model):
             models.Index(fields=["status", "slot"], name="booking_status_slot_idx"),
             # "Email me my links" looks bookings up by email in any letter case (email__iexact).
             models.Index(Upper("email"), name="booking_email_upper_idx"),
+            # Staff find a caller by date of birth, or by a whole phone number (stored normalised).
+            models.Index(fields=["date_of_birth"], name="booking_date_of_birth_idx"),
+            models.Index(fields=["phone"], name="booking_phone_idx"),
         ]
 
     def __str__(self):

@@ -64,6 +64,27 @@ def test_schedule_day_view_has_a_column_per_clinician_with_free_booked_and_block
     assert "Follow-up" in page and "Confirmed" in page
 
 
+def test_schedule_of_one_type_has_a_column_per_clinician_who_offers_it(reception_client):
+    day = local_today() + timedelta(days=1)
+    consultation, follow_up = make_type(name="Consultation"), make_type(name="Follow-up")
+    ada, ben, cy, dee = (make_clinician(name=name) for name in ("Dr Ada", "Dr Ben", "Dr Cy", "Dr Dee"))
+    consultation.clinicians.add(ada, cy)
+    follow_up.clinicians.add(ben, dee)
+    make_slot(start=at_local(day, 9), clinician=ada, appointment_type=consultation)
+    make_slot(start=at_local(day, 9), clinician=ben, appointment_type=follow_up)
+    # Dee no longer offers consultations, but still has one that day: her column stays.
+    make_slot(start=at_local(day, 10), clinician=dee, appointment_type=consultation)
+
+    response = reception_client.get(SCHEDULE, {"date": day.isoformat(), "view": "day", "type": consultation.pk})
+
+    assert [c.name for c in response.context["schedule"].clinicians] == ["Dr Ada", "Dr Cy", "Dr Dee"]
+    assert entries(response) == {
+        "Dr Ada": [("9:00 AM to 9:30 AM", "free", [])],
+        "Dr Cy": [],
+        "Dr Dee": [("10:00 AM to 10:30 AM", "free", [])],
+    }
+
+
 def test_schedule_week_view_shows_the_week_of_the_date(reception_client, tomorrow_schedule):
     day, _ = tomorrow_schedule
 
