@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from booking import links
-from booking.audit import Actor
+from booking.audit import SYSTEM, Actor
 from booking.exceptions import CallToBook
 from booking.models import Booking, Slot
 from booking.services import book_slot
@@ -129,7 +129,7 @@ def test_week_page_of_an_online_type_shows_its_phone_note(client):
 
 def test_patient_cannot_reschedule_a_call_to_book_appointment_online(client, radiation, staff_user):
     slot, other = future_slot(radiation, days=5), future_slot(radiation, days=6)
-    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=timezone.now(), source="staff")
+    booking = book_slot(slot_id=slot.pk, patient=make_patient(), now=timezone.now(), actor=SYSTEM)
     token = links.make_token(booking)
 
     manage = client.get(f"/book/manage/{token}/").content.decode()

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from icalendar import Calendar
 
-from booking.audit import SYSTEM
+from booking.audit import SYSTEM, Actor
 from booking.links import manage_url
 from booking.models import Booking, Notification
 from booking.services import book_slot, cancel_booking, reschedule_booking
@@ -277,7 +277,7 @@ def test_every_calendar_file_is_valid_itip_with_the_clinic_as_organizer(
     with django_capture_on_commit_callbacks(execute=True):
         reschedule_booking(booking_id=booking.pk, new_slot_id=later.pk, now=NOW)
     with django_capture_on_commit_callbacks(execute=True):
-        cancel_booking(booking_id=booking.pk, now=NOW, by="patient")
+        cancel_booking(booking_id=booking.pk, now=NOW, actor=Actor.patient())
 
     confirmed, moved, cancelled = (calendar_of(message)[1] for message in mailoutbox)
 

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from booking import links
+from booking.audit import SYSTEM, Actor
 from booking.models import Booking
 from booking.services import anonymise_bookings, cancel_booking
 
@@ -251,11 +252,11 @@ def test_pages_opened_from_a_link_keep_its_expiry(client, booking, monkeypatch, 
 
 
 def test_erasing_a_booking_revokes_its_link(client, booking):
-    booking = cancel_booking(booking_id=booking.pk, now=timezone.now(), by="patient")
+    booking = cancel_booking(booking_id=booking.pk, now=timezone.now(), actor=Actor.patient())
     token = links.make_token(booking)
     assert client.get(f"/book/manage/{token}/").status_code == 200
 
-    anonymise_bookings(booking_ids=[booking.pk], now=timezone.now())
+    anonymise_bookings(booking_ids=[booking.pk], now=timezone.now(), actor=SYSTEM)
 
     for path in (
         f"/book/manage/{token}/",
